@@ -1,0 +1,59 @@
+/*
+ * Shared pieces of the command-line interface: the command table entry,
+ * global options and the helpers every command uses to report errors and
+ * open the store. Commands print; nothing below src/cli does.
+ */
+#ifndef CTIHUB_CLI_CLI_H
+#define CTIHUB_CLI_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ioc/warnlist.h"
+#include "store/store.h"
+#include "util/error.h"
+
+struct cli_command {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv);
+};
+
+/* Options every command accepts, parsed before and after the command name. */
+struct cli_globals {
+	const char *db_path;          /* --db, CTIHUB_DB, or ./ctihub.db */
+	const char *warnlist_paths[32]; /* --warninglist, then CTIHUB_WARNINGLISTS */
+	size_t warnlist_count;
+};
+
+extern struct cli_globals cli_globals;
+
+/* Long options shared by every command; append them to a command's table. */
+#define CLI_OPT_DB 1000
+#define CLI_OPT_WARNLIST 1001
+#define CLI_GLOBAL_LONG_OPTIONS                                   \
+	{ "db", required_argument, NULL, CLI_OPT_DB },              \
+	{ "warninglist", required_argument, NULL, CLI_OPT_WARNLIST }
+
+/* Handles a shared option; returns false when opt is not one of them. */
+bool cli_global_option(int opt, const char *arg);
+
+/* Prints "ctihub: MESSAGE" and returns the exit status for the code. */
+int cli_fail(enum ch_code code, const struct ch_error *err);
+/* Prints a usage error and a hint to --help; returns exit status 2. */
+int cli_usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Opens the store at the configured path; prints and returns an exit status
+ * on failure, 0 on success. */
+int cli_open_store(struct store **st);
+/* Loads the configured warning lists; *out is NULL when none are set. */
+int cli_load_warnlists(struct ioc_warnlists **out);
+
+int cmd_init(int argc, char **argv);
+int cmd_parse(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
+int cmd_search(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_digest(int argc, char **argv);
+
+#endif

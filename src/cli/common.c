@@ -1,0 +1,112 @@
+/*
+ * Helpers shared by the CLI commands: global options, error output, store
+ * and warning-list set-up.
+ */
+#include "cli/cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util/alloc.h"
+
+struct cli_globals cli_globals;
+
+bool cli_global_option(int opt, const char *arg)
+{
+	switch (opt) {
+	case CLI_OPT_DB:
+		cli_globals.db_path = arg;
+		return true;
+	case CLI_OPT_WARNLIST:
+		if (cli_globals.warnlist_count == sizeof(cli_globals.warnlist_paths) /
+							 sizeof(cli_globals.warnlist_paths[0])) {
+			fprintf(stderr, "ctihub: too many --warninglist options; pass a directory instead\n");
+			exit(2);
+		}
+		cli_globals.warnlist_paths[cli_globals.warnlist_count++] = arg;
+		return true;
+	default:
+		return false;
+	}
+}
+
+int cli_fail(enum ch_code code, const struct ch_error *err)
+{
+	if (err && err->message[0])
+		fprintf(stderr, "ctihub: %s\n", err->message);
+	else
+		fprintf(stderr, "ctihub: %s\n", ch_code_name(code));
+	return ch_code_exit_status(code);
+}
+
+int cli_usage_error(const char *command, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("ctihub: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nRun 'ctihub %s --help' for usage.\n", command);
+	return 2;
+}
+
+int cli_open_store(struct store **st)
+{
+	struct ch_error err = { 0 };
+	enum ch_code rc = store_open(cli_globals.db_path, st, &err);
+
+	if (rc != CH_OK)
+		return cli_fail(rc, &err);
+	return 0;
+}
+
+static enum ch_code load_one(struct ioc_warnlists *wl, const char *path, struct ch_error *err)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) < 0)
+		return ch_fail(err, CH_IO, "warning list '%s' not found; check --warninglist or CTIHUB_WARNINGLISTS",
+			       path);
+	if (S_ISDIR(sb.st_mode))
+		return ioc_warnlists_load_dir(wl, path, err);
+	return ioc_warnlists_load_file(wl, path, err);
+}
+
+int cli_load_warnlists(struct ioc_warnlists **out)
+{
+	struct ch_error err = { 0 };
+	struct ioc_warnlists *wl = NULL;
+	const char *env = getenv("CTIHUB_WARNINGLISTS");
+	char *env_copy = NULL;
+	enum ch_code rc = CH_OK;
+
+	*out = NULL;
+	if (cli_globals.warnlist_count == 0 && (!env || !*env))
+		return 0;
+
+	wl = ioc_warnlists_new();
+	for (size_t i = 0; i < cli_globals.warnlist_count && rc == CH_OK; i++)
+		rc = load_one(wl, cli_globals.warnlist_paths[i], &err);
+
+	/* CTIHUB_WARNINGLISTS is a colon-separated list of files or folders. */
+	if (rc == CH_OK && env && *env) {
+		char *save = NULL;
+
+		env_copy = xstrdup(env);
+		for (char *p = strtok_r(env_copy, ":", &save); p && rc == CH_OK;
+		     p = strtok_r(NULL, ":", &save))
+			rc = load_one(wl, p, &err);
+		free(env_copy);
+	}
+
+	if (rc != CH_OK) {
+		ioc_warnlists_free(wl);
+		return cli_fail(rc, &err);
+	}
+	*out = wl;
+	return 0;
+}

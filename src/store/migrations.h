@@ -1,0 +1,14 @@
+/*
+ * Numbered, forward-only schema migrations for the SQLite backend. Entry i
+ * moves the schema from version i to i+1; the applied version is kept in
+ * PRAGMA user_version. Never edit a shipped entry: add a new one.
+ */
+#ifndef CTIHUB_STORE_MIGRATIONS_H
+#define CTIHUB_STORE_MIGRATIONS_H
+
+#include <stddef.h>
+
+extern const char *const sqlite_migrations[];
+extern const size_t sqlite_migration_count;
+
+#endif

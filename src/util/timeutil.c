@@ -1,0 +1,63 @@
+/*
+ * Time helpers: current time, ISO 8601 output and duration parsing.
+ */
+#include "util/timeutil.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+int64_t time_now(void)
+{
+	const char *fixed = getenv("CTIHUB_NOW");
+
+	/* CTIHUB_NOW pins the clock so tests and demos get stable output. */
+	if (fixed && *fixed) {
+		char *end;
+		long long v = strtoll(fixed, &end, 10);
+
+		if (*end == '\0')
+			return v;
+	}
+	return (int64_t)time(NULL);
+}
+
+void time_format_iso(int64_t t, char *out, size_t cap)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+enum ch_code time_parse_duration(const char *text, int64_t *seconds, struct ch_error *err)
+{
+	char *end;
+	long long n;
+	int64_t unit;
+
+	errno = 0;
+	n = strtoll(text, &end, 10);
+	if (end == text || errno || n < 0)
+		goto invalid;
+
+	switch (*end) {
+	case 's': unit = 1; break;
+	case 'm': unit = 60; break;
+	case 'h': unit = 3600; break;
+	case 'd': unit = 86400; break;
+	case 'w': unit = 7 * 86400; break;
+	default: goto invalid;
+	}
+	if (end[1] != '\0' || n > INT64_MAX / unit)
+		goto invalid;
+
+	*seconds = (int64_t)n * unit;
+	return CH_OK;
+
+invalid:
+	return ch_fail(err, CH_USAGE,
+		       "invalid duration '%s': use a number followed by s, m, h, d or w, such as 24h or 7d",
+		       text);
+}

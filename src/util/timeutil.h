@@ -1,0 +1,21 @@
+/*
+ * Time helpers. ctihub stores every time as seconds since the Unix epoch,
+ * UTC, in a signed 64-bit integer, and prints it as ISO 8601 with a Z.
+ */
+#ifndef CTIHUB_UTIL_TIMEUTIL_H
+#define CTIHUB_UTIL_TIMEUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/error.h"
+
+#define TIME_ISO_MAX 32
+
+int64_t time_now(void);
+/* Writes "2026-12-04T20:15:17Z" into out (at least TIME_ISO_MAX bytes). */
+void time_format_iso(int64_t t, char *out, size_t cap);
+/* Parses a duration such as "90s", "15m", "24h", "7d" or "2w" into seconds. */
+enum ch_code time_parse_duration(const char *text, int64_t *seconds, struct ch_error *err);
+
+#endif

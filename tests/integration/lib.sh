@@ -1,0 +1,80 @@
+# Shared helpers for the integration tests: each test is a bash script that
+# drives the real ctihub binary on a database in its own temporary folder.
+# Meson passes CTIHUB_BIN, CTIHUB_SOURCE_ROOT and CTIHUB_SHARED_DATA.
+set -u
+
+: "${CTIHUB_BIN:?set CTIHUB_BIN to the ctihub binary}"
+: "${CTIHUB_SOURCE_ROOT:?set CTIHUB_SOURCE_ROOT to the repository}"
+SHARED="${CTIHUB_SHARED_DATA:-}"
+EXAMPLES="$CTIHUB_SOURCE_ROOT/examples"
+
+TEST_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ctihub-test.XXXXXX")
+trap 'rm -rf "$TEST_DIR"' EXIT
+export CTIHUB_DB="$TEST_DIR/test.db"
+unset CTIHUB_WARNINGLISTS
+
+passed=0
+failed=0
+
+ctihub() {
+	"$CTIHUB_BIN" "$@"
+}
+
+pass() {
+	passed=$((passed + 1))
+}
+
+fail() {
+	failed=$((failed + 1))
+	printf 'FAIL: %s\n' "$*" >&2
+}
+
+# check_eq NAME EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		pass
+	else
+		fail "$1: expected [$2], got [$3]"
+	fi
+}
+
+# check_contains NAME NEEDLE HAYSTACK
+check_contains() {
+	case "$3" in
+	*"$2"*) pass ;;
+	*) fail "$1: [$2] not found in output:
+$3" ;;
+	esac
+}
+
+# check_status NAME EXPECTED_STATUS COMMAND...
+check_status() {
+	local name=$1 expected=$2 status
+	shift 2
+	"$@" >/dev/null 2>&1
+	status=$?
+	check_eq "$name (exit status)" "$expected" "$status"
+}
+
+sql() {
+	sqlite3 -batch -noheader "$CTIHUB_DB" "$1"
+}
+
+# Skips the test (exit 77) when the shared real-world data is missing,
+# unless CTIHUB_REQUIRE_SHARED=1 (set by CI), where that is a failure.
+require_shared() {
+	if [ -n "$SHARED" ] && [ -d "$SHARED/$1" ]; then
+		return 0
+	fi
+	if [ "${CTIHUB_REQUIRE_SHARED:-0}" = 1 ]; then
+		echo "FAIL: shared data $SHARED/$1 is missing and CTIHUB_REQUIRE_SHARED=1" >&2
+		exit 1
+	fi
+	echo "SKIP: shared data folder ../shared/data/$1 not found; real-data checks skipped" >&2
+	exit 77
+}
+
+finish() {
+	printf '%d passed, %d failed\n' "$passed" "$failed"
+	[ "$failed" -eq 0 ]
+}
