@@ -48,9 +48,9 @@ enum ioc_warning {
 	IOC_WARN_COUNT_BITS = 8
 };
 
-/* Longest canonical value accepted, in bytes. Longer input is invalid. */
+/* Maximum length of a canonical value, in bytes. Longer input is invalid. */
 #define IOC_VALUE_MAX 4096
-/* Longest domain name: 253 characters plus room for the NUL. */
+/* Maximum domain name length: 253 characters plus room for the NUL. */
 #define IOC_DOMAIN_MAX 256
 
 struct ioc_warnlists; /* see warnlist.h */
@@ -77,11 +77,14 @@ void ioc_warnings_format(uint32_t warnings, char *out, size_t cap);
 const char *ioc_warning_name(enum ioc_warning bit);
 
 /*
- * Removes defanging: hxxp/hXXps/fxp schemes, [.] (.) {.} [dot] (dot),
- * [:] [://], [@] [at] (at), brackets around the whole value, zero-width
- * characters and U+3002 ideographic full stops. Writes at most cap-1 bytes
- * and a NUL into out and returns the length, or CH_TOO_LARGE.
- * Refanging never makes the text longer, so cap = len + 1 always suffices.
+ * Removes defanging: hxxp/hXXps/fxp schemes, [.] (.) {.} [dot] (dot) {dot}
+ * (any case), [:] [://] [/] [//], [@] [at] (at), brackets of one kind
+ * around the whole value ([evil.com], <...>), the zero-width characters
+ * U+200B, U+200C, U+200D, U+2060 and U+FEFF, and the full stops U+3002,
+ * U+FF0E and U+FF61. Repeats until nothing changes, so "[[.]]" becomes ".".
+ * Writes at most cap-1 bytes and a NUL into out and returns the length, or
+ * CH_TOO_LARGE when cap < len + 1. Refanging never makes the text longer,
+ * so cap = len + 1 always suffices.
  */
 enum ch_code ioc_refang(const char *in, size_t len, char *out, size_t cap, size_t *out_len,
 			struct ch_error *err);

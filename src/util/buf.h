@@ -29,6 +29,7 @@ enum ch_code buf_append_str(struct buf *b, const char *s);
 enum ch_code buf_append_char(struct buf *b, char c);
 enum ch_code buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-enum ch_code buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+enum ch_code buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 #endif
