@@ -213,7 +213,7 @@ int cmd_ingest(int argc, char **argv)
 
 		rc = ingest_path(st, argv[i], &opt, &summary, &err);
 		if (rc == CH_OK || rc == CH_INTERRUPTED) {
-			print_summary(argv[i], &summary);
+			print_summary(strcmp(argv[i], "-") == 0 ? "stdin" : argv[i], &summary);
 			total_values += summary.values;
 			total_new += summary.new_indicators;
 			total_invalid += summary.invalid;

@@ -147,6 +147,7 @@ enum ch_code ingest_buffer(struct store *st, const char *name, const char *data,
 	rc = open_report(&run, data, len, err);
 	if (rc != CH_OK)
 		goto out;
+	summary->report_id = run.report_id;
 
 	switch (summary->format) {
 	case INGEST_LIST:

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs every command shown in README.md and docs/*.md: each line that starts
+# with "$ " inside a ```console block, in order, in a folder that has the
+# examples. A command must exit 0 unless its line ends in "# exit N".
+. "$(dirname "$0")/lib.sh"
+
+work="$TEST_DIR/work"
+mkdir -p "$work/bin"
+cp -r "$EXAMPLES" "$work/examples"
+ln -s "$CTIHUB_BIN" "$work/bin/ctihub"
+unset CTIHUB_DB
+
+run_doc() {
+	local doc=$1 in_block=0 line cmd expected status
+	while IFS= read -r line; do
+		case "$line" in
+		'```console'*) in_block=1; continue ;;
+		'```'*) in_block=0; continue ;;
+		esac
+		[ "$in_block" = 1 ] || continue
+		case "$line" in
+		'$ '*) ;;
+		*) continue ;;
+		esac
+		cmd=${line#\$ }
+		expected=0
+		if [[ "$cmd" =~ \#\ exit\ ([0-9]+)$ ]]; then
+			expected=${BASH_REMATCH[1]}
+		fi
+		(cd "$work" && PATH="$work/bin:$PATH" bash -c "$cmd") >"$TEST_DIR/out" 2>&1
+		status=$?
+		if [ "$status" = "$expected" ]; then
+			pass
+		else
+			fail "$(basename "$doc"): '$cmd' exited $status, expected $expected; output:
+$(head -20 "$TEST_DIR/out")"
+		fi
+	done <"$doc"
+}
+
+for doc in "$CTIHUB_SOURCE_ROOT/README.md" "$CTIHUB_SOURCE_ROOT"/docs/*.md; do
+	# Each document starts from an empty database, as a reader would.
+	rm -f "$work"/ctihub.db*
+	run_doc "$doc"
+done
+
+finish

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The demo set that `make run` ingests: exact counts, warnings, bad values
+# reported as FILE:LINE: VALUE: REASON, re-ingest idempotence and the digest
+# in every format.
+. "$(dirname "$0")/lib.sh"
+
+export CTIHUB_NOW=1796400000 # 2026-12-04T16:00:00Z
+wl="$EXAMPLES/warninglists"
+
+out=$(ctihub --warninglist "$wl" ingest --source demo-feeds --tlp CLEAR \
+	"$EXAMPLES"/feeds/* 2>"$TEST_DIR/err")
+check_eq "feeds exit status" 0 $?
+check_contains "phishing list summary" \
+	"pharmacy-phishing-domains.txt: 10 values read as list, 10 new indicators, 1 invalid, 2 with warnings" "$out"
+check_contains "c2 csv summary" \
+	"c2-blocklist.csv: 7 values read as csv (column dst_ip), 7 new indicators, 1 invalid, 2 with warnings" "$out"
+check_contains "hash list summary" \
+	"hospital-ransomware-hashes.txt: 4 values read as list, 4 new indicators, 1 invalid, 0 with warnings" "$out"
+err=$(cat "$TEST_DIR/err")
+check_contains "invalid domain reported with line" "pharmacy-phishing-domains.txt:13: invoice.pdf:" "$err"
+check_contains "invalid ip reported with line" "c2-blocklist.csv:13: 45.137.22.018:" "$err"
+check_contains "invalid hash line reported" "hospital-ransomware-hashes.txt:6: not-a-hash-value:" "$err"
+
+out=$(ctihub --warninglist "$wl" ingest --source analyst-notes --tlp AMBER "$EXAMPLES"/notes/*)
+check_contains "note read as text" "read as text" "$out"
+
+check_eq "domains" 7 "$(sql "SELECT COUNT(*) FROM indicators WHERE type = 'domain'")"
+check_eq "private ip warned" 1 \
+	"$(sql "SELECT COUNT(*) FROM indicators WHERE value = '10.20.30.40' AND warnings != 0")"
+check_eq "warning list hit" "Known-good public health sites (demo)" \
+	"$(sql "SELECT warnlist FROM indicators WHERE value = 'www.who.int'")"
+check_eq "hash lower-cased" 1 \
+	"$(sql "SELECT COUNT(*) FROM indicators WHERE value = '7b5a6e1c2f0d4c3e9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f'")"
+check_eq "ip seen in feed and note keeps CLEAR" "0" \
+	"$(sql "SELECT tlp FROM indicators WHERE value = '185.117.73.92'")"
+check_eq "ip seen in feed and note has two reports" "2" \
+	"$(sql "SELECT COUNT(*) FROM report_indicators ri JOIN indicators i ON i.id = ri.indicator_id WHERE i.value = '185.117.73.92'")"
+
+# A second run of the same files adds no rows anywhere.
+counts() {
+	sql "SELECT (SELECT COUNT(*) FROM indicators), (SELECT COUNT(*) FROM reports),
+		(SELECT COUNT(*) FROM report_indicators), (SELECT COUNT(*) FROM sources)"
+}
+before=$(counts)
+ctihub --warninglist "$wl" ingest --source demo-feeds --tlp CLEAR "$EXAMPLES"/feeds/* >/dev/null 2>&1
+ctihub --warninglist "$wl" ingest --source analyst-notes --tlp AMBER "$EXAMPLES"/notes/* >/dev/null 2>&1
+check_eq "rerun adds no rows" "$before" "$(counts)"
+check_eq "rerun bumps times_seen" 2 \
+	"$(sql "SELECT times_seen FROM indicators WHERE value = 'cdc.gov'")"
+
+out=$(ctihub digest --since 1d)
+check_contains "digest header" "ctihub digest from 2026-12-03T16:00:00Z to 2026-12-04T16:00:00Z" "$out"
+check_contains "digest by source" "demo-feeds" "$out"
+check_contains "digest top domain" "mediq-refund-portal.net" "$out"
+check_contains "digest warning list" "warninglist:Known-good public health sites (demo)" "$out"
+check_contains "digest private" "private" "$out"
+out=$(ctihub digest --since 1d --format md)
+check_contains "markdown table" "| type | count |" "$out"
+out=$(ctihub digest --since 1d --format json)
+check_contains "json new count" '"new_indicators":' "$out"
+python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$out"
+check_eq "digest json parses" 0 $?
+
+# A period that starts after every sighting is empty.
+out=$(CTIHUB_NOW=1796500000 ctihub digest --since 1h --format json)
+check_contains "later period is empty" '"new_indicators": 0' "$out"
+
+# Ingest from standard input.
+out=$(printf 'evil-stdin-test[.]com\n' | ctihub ingest --source pipe -)
+check_contains "stdin ingest" "stdin: 1 values read as list, 1 new indicators" "$out"
+
+finish
