@@ -322,7 +322,7 @@ enum ch_code store_sightings_add(struct store *st, int64_t report_id,
 	qsort(batch, count, sizeof(*batch), compare_sightings);
 
 	for (size_t i = 0; i < count; i++) {
-		bool created;
+		bool created = false;
 		enum ch_code rc = add_one(st, report_id, &batch[i], &created, err);
 
 		if (rc != CH_OK)
