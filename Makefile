@@ -41,6 +41,7 @@ unit check: $(ASAN_BUILD)/build.ninja
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  meson test -C $(ASAN_BUILD) --print-errorlogs
 	@$(MAKE) --no-print-directory fuzz
+	@./scripts/test-summary $(ASAN_BUILD) 3
 
 $(FUZZ_BUILD)/build.ninja:
 	@./scripts/bootstrap

@@ -3,6 +3,7 @@
  * and wikis, JSON for machines.
  */
 #include <jansson.h>
+#include <string.h>
 
 #include "digest/digest.h"
 #include "util/timeutil.h"
@@ -15,8 +16,18 @@ static void text_section(FILE *out, const char *title, const struct store_count_
 		fprintf(out, "  %s\n", empty);
 		return;
 	}
+	/* Keys such as warning-list names can be long; keep the counts aligned. */
+	int width = 40;
+
+	for (size_t i = 0; i < list->count; i++) {
+		size_t n = strlen(list->items[i].key);
+
+		if (n > (size_t)width && n < 200)
+			width = (int)n;
+	}
 	for (size_t i = 0; i < list->count; i++)
-		fprintf(out, "  %-40s %8lld\n", list->items[i].key, (long long)list->items[i].count);
+		fprintf(out, "  %-*s %8lld\n", width, list->items[i].key,
+			(long long)list->items[i].count);
 }
 
 static void render_text(const struct digest *d, FILE *out, const char *since, const char *until)
