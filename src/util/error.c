@@ -23,6 +23,8 @@ static const struct {
 	[CH_CONFLICT] = { "conflict", 1, 409 },
 	[CH_INTERRUPTED] = { "interrupted", 130, 503 },
 	[CH_INTERNAL] = { "internal", 70, 500 },
+	[CH_UNAUTHORIZED] = { "unauthorized", 5, 401 },
+	[CH_RATE_LIMITED] = { "rate_limited", 1, 429 },
 };
 
 enum ch_code ch_fail(struct ch_error *err, enum ch_code code, const char *fmt, ...)
@@ -32,6 +34,22 @@ enum ch_code ch_fail(struct ch_error *err, enum ch_code code, const char *fmt, .
 	if (!err)
 		return code;
 	err->code = code;
+	err->field[0] = '\0';
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+enum ch_code ch_fail_field(struct ch_error *err, enum ch_code code, const char *field,
+			   const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return code;
+	err->code = code;
+	snprintf(err->field, sizeof(err->field), "%s", field ? field : "");
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	va_end(ap);
@@ -44,6 +62,7 @@ void ch_error_clear(struct ch_error *err)
 		return;
 	err->code = CH_OK;
 	err->message[0] = '\0';
+	err->field[0] = '\0';
 }
 
 const char *ch_code_name(enum ch_code code)

@@ -19,20 +19,29 @@ enum ch_code {
 	CH_CONFLICT,    /* the object exists already or changed meanwhile */
 	CH_INTERRUPTED, /* stopped by a signal; committed work is kept */
 	CH_INTERNAL,    /* a broken invariant; a bug */
+	CH_UNAUTHORIZED, /* no valid credentials */
+	CH_RATE_LIMITED, /* too many requests; try again later */
 	CH_CODE_COUNT
 };
 
 #define CH_ERROR_MESSAGE_MAX 512
+#define CH_ERROR_FIELD_MAX 64
 
 struct ch_error {
 	enum ch_code code;
 	char message[CH_ERROR_MESSAGE_MAX];
+	/* Name of the input field at fault (a JSON key, a CLI option), or "". */
+	char field[CH_ERROR_FIELD_MAX];
 };
 
 /* Records code and a printf-style message in err (which may be NULL) and
  * returns code, so a failure reads `return ch_fail(err, CH_INVALID, ...)`. */
 enum ch_code ch_fail(struct ch_error *err, enum ch_code code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Like ch_fail, and also records the name of the input field at fault. */
+enum ch_code ch_fail_field(struct ch_error *err, enum ch_code code, const char *field,
+			   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 void ch_error_clear(struct ch_error *err);
 
