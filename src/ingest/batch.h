@@ -1,22 +1,13 @@
 /*
  * Private to ingest: a batch of sightings waiting for one transaction.
- * Values are copied into one growing byte arena and referenced by offset,
- * so a batch of tens of thousands of sightings costs a few allocations.
+ * Values are copied into a string arena whose chunks never move, so a
+ * batch of hundreds of thousands of sightings costs a few allocations.
  */
 #ifndef CTIHUB_INGEST_BATCH_H
 #define CTIHUB_INGEST_BATCH_H
 
 #include "ingest/ingest.h"
-#include "util/buf.h"
-
-struct batch_entry {
-	enum ioc_type type;
-	uint32_t warnings;
-	const char *warnlist; /* borrowed from the warning-list set */
-	size_t value_offset;
-	size_t value_len;
-	size_t registrable_offset; /* SIZE_MAX when none */
-};
+#include "util/arena.h"
 
 /* Running state of one ingest: the store, the report, the open batch. */
 struct ingest_run {
@@ -27,11 +18,10 @@ struct ingest_run {
 	int64_t report_id;
 	bool in_transaction;
 
-	struct batch_entry *entries;
+	struct store_sighting *sightings;
 	size_t count;
 	size_t cap;
-	struct buf arena;
-	struct store_sighting *sightings;
+	struct arena arena;
 };
 
 void batch_init(struct ingest_run *run);

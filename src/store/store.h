@@ -76,7 +76,8 @@ struct store_sighting {
  * transaction: inserts new indicators, updates last_seen, times_seen, the
  * least restrictive TLP and the highest confidence of known ones, and links
  * each to the report. new_count receives how many indicators were new.
- * The batch is sorted in place by (type, value) for index locality.
+ * The batch is written in (type, value) order for index locality; the
+ * array itself is not reordered.
  */
 enum ch_code store_sightings_add(struct store *st, int64_t report_id,
 				 struct store_sighting *batch, size_t count,
