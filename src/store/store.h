@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "ioc/ioc.h"
+#include "policy/access.h"
 #include "policy/tlp.h"
 #include "util/error.h"
 
@@ -142,5 +143,217 @@ enum ch_code store_new_warnings(struct store *st, int64_t since, struct store_co
 				struct ch_error *err);
 /* Number of indicators first seen at or after since. */
 enum ch_code store_new_total(struct store *st, int64_t since, int64_t *out, struct ch_error *err);
+
+/* ---- Accounts and tokens ------------------------------------------------ */
+
+#define STORE_TOKEN_HASH_BYTES 32
+
+/* Adds an organisation; CH_CONFLICT when the name exists (case-insensitive). */
+enum ch_code store_org_add(struct store *st, const char *name, int64_t *id,
+			   struct ch_error *err);
+enum ch_code store_org_find(struct store *st, const char *name, int64_t *id,
+			    struct ch_error *err);
+
+struct store_user {
+	int64_t id;
+	char *name;
+	char *org;
+	int64_t org_id;
+	enum role role;
+	int64_t created;
+	size_t active_tokens;
+};
+
+struct store_user_list {
+	struct store_user *items;
+	size_t count;
+};
+
+void store_user_free(struct store_user *user);
+void store_user_list_free(struct store_user_list *list);
+
+enum ch_code store_user_add(struct store *st, const char *name, int64_t org_id, enum role role,
+			    int64_t *id, struct ch_error *err);
+enum ch_code store_user_find(struct store *st, const char *name, struct store_user *out,
+			     struct ch_error *err);
+enum ch_code store_user_list(struct store *st, struct store_user_list *out,
+			     struct ch_error *err);
+enum ch_code store_user_count(struct store *st, int64_t *count, struct ch_error *err);
+
+/* Stores the SHA-256 of a new token's secret; expires is 0 for never. */
+enum ch_code store_token_add(struct store *st, int64_t user_id,
+			     const unsigned char hash[STORE_TOKEN_HASH_BYTES], int64_t created,
+			     int64_t expires, int64_t *id, struct ch_error *err);
+/* Marks a token revoked; CH_NOT_FOUND for an unknown id. */
+enum ch_code store_token_revoke(struct store *st, int64_t token_id, int64_t now,
+				struct ch_error *err);
+/* Finds the principal for a token hash. CH_UNAUTHORIZED when the token is
+ * unknown, revoked or expired (the message says which). */
+enum ch_code store_token_authenticate(struct store *st,
+				      const unsigned char hash[STORE_TOKEN_HASH_BYTES],
+				      int64_t now, struct principal *out, struct ch_error *err);
+
+/* Links a chat identity (platform "slack" or "mattermost", workspace id,
+ * chat user id) to a user; CH_CONFLICT when it is linked to someone. */
+enum ch_code store_chat_identity_link(struct store *st, int64_t user_id, const char *platform,
+				      const char *workspace, const char *chat_user,
+				      struct ch_error *err);
+
+/* ---- Reports submitted through the API -------------------------------------- */
+
+struct store_report_write {
+	const char *kind;
+	enum tlp_level tlp;
+	const char *title;
+	const char *fields_json;  /* kind-specific fields, a JSON object */
+	int64_t submitter_id;
+	int64_t org_id;
+	bool anonymous;
+	int64_t created;
+	int confidence;
+	const struct ioc_match_list *indicators; /* top-level matches are linked */
+	char *const *techniques;
+	size_t technique_count;
+	const int64_t *reader_org_ids;  /* AMBER+STRICT readers, submitter's org included */
+	size_t reader_org_count;
+	const int64_t *reader_user_ids; /* RED readers, submitter included */
+	size_t reader_user_count;
+};
+
+/* Creates the report, its indicators and links inside the caller's
+ * transaction. The source is the submitting organisation's name. */
+enum ch_code store_report_create(struct store *st, const struct store_report_write *in,
+				 int64_t *id, struct ch_error *err);
+
+struct store_indicator_ref {
+	enum ioc_type type;
+	char *value;
+};
+
+struct store_report {
+	int64_t id;
+	char *kind;
+	enum tlp_level tlp;
+	char *title;
+	char *fields_json;  /* NULL for file ingests */
+	char *source;
+	char *submitter;    /* NULL when anonymous or ingested from a file */
+	char *org;          /* NULL for file ingests */
+	bool anonymous;
+	int64_t created;
+	struct store_indicator_ref *indicators;
+	size_t indicator_count;
+	size_t indicator_total; /* may exceed indicator_count when capped */
+	char **techniques;
+	size_t technique_count;
+};
+
+struct store_report_list {
+	struct store_report *items;
+	size_t count;
+	int64_t next_before; /* cursor for the next page, 0 when none */
+};
+
+void store_report_free(struct store_report *r);
+void store_report_list_free(struct store_report_list *list);
+
+/* Reads one report if reader may; CH_NOT_FOUND otherwise (a report the
+ * reader may not see does not exist for them). At most max_indicators
+ * indicators are listed. */
+enum ch_code store_report_get(struct store *st, int64_t id, const struct principal *reader,
+			      size_t max_indicators, struct store_report *out,
+			      struct ch_error *err);
+
+struct store_report_filter {
+	const char *kind;      /* NULL for any */
+	int64_t since;         /* created at or after; 0 for any */
+	int tlp;               /* exact TLP level, or -1 for any */
+	const char *text;      /* substring of the title, or NULL */
+	int64_t before;        /* only ids below this (cursor); 0 for none */
+	size_t limit;
+};
+
+/* Lists readable reports, newest first, without their indicators. */
+enum ch_code store_report_list(struct store *st, const struct principal *reader,
+			       const struct store_report_filter *filter,
+			       struct store_report_list *out, struct ch_error *err);
+
+/* One indicator as a reader sees it: dates and sources only from the
+ * reports they may read. CH_NOT_FOUND when they may read none. */
+struct store_indicator_view {
+	struct store_indicator indicator;
+	struct store_report_list reports; /* readable reports, newest first, capped */
+	size_t report_total;
+	enum tlp_level max_tlp_read;  /* most restrictive TLP among those reports */
+};
+
+void store_indicator_view_free(struct store_indicator_view *view);
+enum ch_code store_indicator_view_get(struct store *st, enum ioc_type type, const char *value,
+				      const struct principal *reader, size_t max_reports,
+				      struct store_indicator_view *out, struct ch_error *err);
+
+/* Indicators whose value contains text, visible to reader, capped. */
+enum ch_code store_indicator_search(struct store *st, const char *text,
+				    const struct principal *reader, size_t limit,
+				    struct store_indicator_ref **out, size_t *count,
+				    struct ch_error *err);
+
+/* ---- ATT&CK catalogue ------------------------------------------------------ */
+
+enum ch_code store_attack_technique_put(struct store *st, const char *id, const char *name,
+					const char *tactics, const char *domain, bool revoked,
+					struct ch_error *err);
+/* *found is false for an unknown id. */
+enum ch_code store_attack_technique_get(struct store *st, const char *id, bool *found,
+					bool *revoked, struct ch_error *err);
+enum ch_code store_attack_technique_count(struct store *st, int64_t *count,
+					  struct ch_error *err);
+
+/* ---- Audit log -------------------------------------------------------------- */
+
+struct store_audit_entry {
+	int64_t id;
+	int64_t time;
+	int64_t actor_id;     /* 0 when not authenticated */
+	const char *actor;    /* user name, or "anonymous" */
+	const char *action;   /* "report.create", "report.read", "token.reject", ... */
+	const char *object;   /* "report:12", "token:3", ... */
+	const char *client;   /* address, or "cli" */
+	const char *outcome;  /* "ok", "denied", "rejected" */
+	const char *detail;   /* short free text; never a secret */
+};
+
+/* Appends an entry, chained to the previous one by SHA-256. Runs in the
+ * caller's transaction when one is open. */
+enum ch_code store_audit_append(struct store *st, const struct store_audit_entry *entry,
+				struct ch_error *err);
+
+struct store_audit_row {
+	int64_t id;
+	int64_t time;
+	char *actor;
+	char *action;
+	char *object;
+	char *client;
+	char *outcome;
+	char *detail;
+	char *sha256;
+};
+
+struct store_audit_list {
+	struct store_audit_row *items;
+	size_t count;
+};
+
+void store_audit_list_free(struct store_audit_list *list);
+enum ch_code store_audit_list(struct store *st, int64_t since, size_t limit,
+			      struct store_audit_list *out, struct ch_error *err);
+/* Recomputes the hash chain; *bad_id is the first entry that does not
+ * match, or 0 when the whole log is intact. */
+enum ch_code store_audit_verify(struct store *st, int64_t *bad_id, struct ch_error *err);
+
+/* Counts for /metrics. */
+enum ch_code store_count_rows(struct store *st, int64_t *indicators, int64_t *reports,
+			      struct ch_error *err);
 
 #endif

@@ -1,0 +1,397 @@
+/*
+ * SQLite backend: organisations, users, API tokens, chat identities, the
+ * ATT&CK catalogue and row counts.
+ *
+ * A token is looked up by the SHA-256 of its secret through a unique
+ * index, so the secret itself never reaches the database and the lookup
+ * time does not depend on how much of a guessed secret is right.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/sqlite_private.h"
+#include "util/alloc.h"
+
+/* Runs a statement that returns nothing, with text and integer arguments
+ * bound by the caller's setup. Maps a UNIQUE violation to CH_CONFLICT. */
+static enum ch_code step_done(struct store *st, sqlite3_stmt *stmt, const char *what,
+			      const char *name, struct ch_error *err)
+{
+	int step = sqlite3_step(stmt);
+
+	if (step == SQLITE_DONE || step == SQLITE_ROW)
+		return CH_OK;
+	if (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE)
+		return ch_fail(err, CH_CONFLICT, "%s '%s' exists already", what, name);
+	return store_sqlite_fail(st, err, what);
+}
+
+enum ch_code store_org_add(struct store *st, const char *name, int64_t *id,
+			   struct ch_error *err)
+{
+	sqlite3_stmt *stmt;
+	enum ch_code rc;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT INTO orgs (name, created) VALUES (?1, strftime('%s', 'now'))",
+			       -1, &stmt, NULL) != SQLITE_OK)
+		return store_sqlite_fail(st, err, "preparing the organisation insert");
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	rc = step_done(st, stmt, "organisation", name, err);
+	sqlite3_finalize(stmt);
+	if (rc == CH_OK)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+static enum ch_code find_id(struct store *st, const char *sql, const char *key,
+			    const char *what, int64_t *id, struct ch_error *err)
+{
+	sqlite3_stmt *stmt;
+	enum ch_code rc = CH_OK;
+	int step;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return store_sqlite_fail(st, err, "preparing a lookup");
+	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW)
+		*id = sqlite3_column_int64(stmt, 0);
+	else if (step == SQLITE_DONE)
+		rc = ch_fail(err, CH_NOT_FOUND, "%s '%s' not found", what, key);
+	else
+		rc = store_sqlite_fail(st, err, "looking up a name");
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+enum ch_code store_org_find(struct store *st, const char *name, int64_t *id,
+			    struct ch_error *err)
+{
+	return find_id(st, "SELECT id FROM orgs WHERE name = ?1", name, "organisation", id, err);
+}
+
+enum ch_code store_user_add(struct store *st, const char *name, int64_t org_id, enum role role,
+			    int64_t *id, struct ch_error *err)
+{
+	sqlite3_stmt *stmt;
+	enum ch_code rc;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT INTO users (name, org_id, role, created)"
+			       " VALUES (?1, ?2, ?3, strftime('%s', 'now'))",
+			       -1, &stmt, NULL) != SQLITE_OK)
+		return store_sqlite_fail(st, err, "preparing the user insert");
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, org_id);
+	sqlite3_bind_text(stmt, 3, role_name(role), -1, SQLITE_STATIC);
+	rc = step_done(st, stmt, "user", name, err);
+	sqlite3_finalize(stmt);
+	if (rc == CH_OK)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+void store_user_free(struct store_user *user)
+{
+	if (!user)
+		return;
+	free(user->name);
+	free(user->org);
+	memset(user, 0, sizeof(*user));
+}
+
+void store_user_list_free(struct store_user_list *list)
+{
+	if (!list)
+		return;
+	for (size_t i = 0; i < list->count; i++)
+		store_user_free(&list->items[i]);
+	free(list->items);
+	list->items = NULL;
+	list->count = 0;
+}
+
+static const char user_columns[] =
+	"SELECT u.id, u.name, o.name, o.id, u.role, u.created,"
+	" (SELECT COUNT(*) FROM tokens t WHERE t.user_id = u.id AND t.revoked IS NULL)"
+	" FROM users u JOIN orgs o ON o.id = u.org_id";
+
+static void read_user(sqlite3_stmt *stmt, struct store_user *u)
+{
+	const char *role = (const char *)sqlite3_column_text(stmt, 4);
+
+	u->id = sqlite3_column_int64(stmt, 0);
+	u->name = store_sqlite_strdup(stmt, 1);
+	u->org = store_sqlite_strdup(stmt, 2);
+	u->org_id = sqlite3_column_int64(stmt, 3);
+	if (role_parse(role ? role : "", &u->role, NULL) != CH_OK)
+		u->role = ROLE_MEMBER;
+	u->created = sqlite3_column_int64(stmt, 5);
+	u->active_tokens = (size_t)sqlite3_column_int64(stmt, 6);
+}
+
+enum ch_code store_user_find(struct store *st, const char *name, struct store_user *out,
+			     struct ch_error *err)
+{
+	char sql[512];
+	sqlite3_stmt *stmt;
+	enum ch_code rc = CH_OK;
+	int step;
+
+	snprintf(sql, sizeof(sql), "%s WHERE u.name = ?1", user_columns);
+	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return store_sqlite_fail(st, err, "preparing the user lookup");
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW)
+		read_user(stmt, out);
+	else if (step == SQLITE_DONE)
+		rc = ch_fail(err, CH_NOT_FOUND, "user '%s' not found; 'ctihub user list' shows the users",
+			     name);
+	else
+		rc = store_sqlite_fail(st, err, "looking up a user");
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+enum ch_code store_user_list(struct store *st, struct store_user_list *out,
+			     struct ch_error *err)
+{
+	struct store_user_list list = { 0 };
+	char sql[512];
+	sqlite3_stmt *stmt;
+	int step;
+
+	snprintf(sql, sizeof(sql), "%s ORDER BY o.name, u.name", user_columns);
+	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return store_sqlite_fail(st, err, "preparing the user list");
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		list.items = xreallocarray(list.items, list.count + 1, sizeof(*list.items));
+		read_user(stmt, &list.items[list.count++]);
+	}
+	sqlite3_finalize(stmt);
+	if (step != SQLITE_DONE) {
+		store_user_list_free(&list);
+		return store_sqlite_fail(st, err, "listing users");
+	}
+	*out = list;
+	return CH_OK;
+}
+
+static enum ch_code count_query(struct store *st, const char *sql, int64_t *count,
+				struct ch_error *err)
+{
+	sqlite3_stmt *stmt;
+	enum ch_code rc = CH_OK;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return store_sqlite_fail(st, err, "preparing a count");
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		*count = sqlite3_column_int64(stmt, 0);
+	else
+		rc = store_sqlite_fail(st, err, "counting rows");
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+enum ch_code store_user_count(struct store *st, int64_t *count, struct ch_error *err)
+{
+	return count_query(st, "SELECT COUNT(*) FROM users", count, err);
+}
+
+enum ch_code store_count_rows(struct store *st, int64_t *indicators, int64_t *reports,
+			      struct ch_error *err)
+{
+	enum ch_code rc = count_query(st, "SELECT COUNT(*) FROM indicators", indicators, err);
+
+	if (rc == CH_OK)
+		rc = count_query(st, "SELECT COUNT(*) FROM reports", reports, err);
+	return rc;
+}
+
+enum ch_code store_token_add(struct store *st, int64_t user_id,
+			     const unsigned char hash[STORE_TOKEN_HASH_BYTES], int64_t created,
+			     int64_t expires, int64_t *id, struct ch_error *err)
+{
+	sqlite3_stmt *stmt;
+	enum ch_code rc = CH_OK;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT INTO tokens (user_id, secret_sha256, created, expires)"
+			       " VALUES (?1, ?2, ?3, ?4)",
+			       -1, &stmt, NULL) != SQLITE_OK)
+		return store_sqlite_fail(st, err, "preparing the token insert");
+	sqlite3_bind_int64(stmt, 1, user_id);
+	sqlite3_bind_blob(stmt, 2, hash, STORE_TOKEN_HASH_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, created);
+	if (expires)
+		sqlite3_bind_int64(stmt, 4, expires);
+	else
+		sqlite3_bind_null(stmt, 4);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		rc = store_sqlite_fail(st, err, "recording the token");
+	else
+		*id = sqlite3_last_insert_rowid(st->db);
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+enum ch_code store_token_revoke(struct store *st, int64_t token_id, int64_t now,
+				struct ch_error *err)
+{
+	sqlite3_stmt *stmt;
+	enum ch_code rc = CH_OK;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "UPDATE tokens SET revoked = ?2 WHERE id = ?1 AND revoked IS NULL",
+			       -1, &stmt, NULL) != SQLITE_OK)
+		return store_sqlite_fail(st, err, "preparing the token revocation");
+	sqlite3_bind_int64(stmt, 1, token_id);
+	sqlite3_bind_int64(stmt, 2, now);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		rc = store_sqlite_fail(st, err, "revoking the token");
+	else if (sqlite3_changes(st->db) == 0)
+		rc = ch_fail(err, CH_NOT_FOUND, "token %lld not found or already revoked",
+			     (long long)token_id);
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+enum ch_code store_token_authenticate(struct store *st,
+				      const unsigned char hash[STORE_TOKEN_HASH_BYTES],
+				      int64_t now, struct principal *out, struct ch_error *err)
+{
+	sqlite3_stmt *stmt;
+	struct principal who = { 0 };
+	enum ch_code rc = CH_OK;
+	int step;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT t.id, t.expires, t.revoked, u.id, u.org_id, u.role, u.name,"
+			       " t.secret_sha256"
+			       " FROM tokens t JOIN users u ON u.id = t.user_id"
+			       " WHERE t.secret_sha256 = ?1",
+			       -1, &stmt, NULL) != SQLITE_OK)
+		return store_sqlite_fail(st, err, "preparing the token lookup");
+	sqlite3_bind_blob(stmt, 1, hash, STORE_TOKEN_HASH_BYTES, SQLITE_STATIC);
+
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_DONE) {
+		rc = ch_fail(err, CH_UNAUTHORIZED, "unknown token");
+		goto out;
+	}
+	if (step != SQLITE_ROW) {
+		rc = store_sqlite_fail(st, err, "looking up a token");
+		goto out;
+	}
+
+	/* The index compared the hash already; compare again in constant time
+	 * so a collation or blob-compare quirk can never let a wrong hash in. */
+	if (sqlite3_column_bytes(stmt, 7) != STORE_TOKEN_HASH_BYTES ||
+	    sodium_memcmp(sqlite3_column_blob(stmt, 7), hash, STORE_TOKEN_HASH_BYTES) != 0) {
+		rc = ch_fail(err, CH_UNAUTHORIZED, "unknown token");
+		goto out;
+	}
+	who.token_id = sqlite3_column_int64(stmt, 0);
+	if (sqlite3_column_type(stmt, 2) != SQLITE_NULL) {
+		rc = ch_fail(err, CH_UNAUTHORIZED, "token %lld was revoked", (long long)who.token_id);
+		goto out;
+	}
+	if (sqlite3_column_type(stmt, 1) != SQLITE_NULL && sqlite3_column_int64(stmt, 1) <= now) {
+		rc = ch_fail(err, CH_UNAUTHORIZED, "token %lld has expired", (long long)who.token_id);
+		goto out;
+	}
+
+	who.authenticated = true;
+	who.user_id = sqlite3_column_int64(stmt, 3);
+	who.org_id = sqlite3_column_int64(stmt, 4);
+	if (role_parse((const char *)sqlite3_column_text(stmt, 5), &who.role, NULL) != CH_OK)
+		who.role = ROLE_MEMBER;
+	snprintf(who.user_name, sizeof(who.user_name), "%s",
+		 (const char *)sqlite3_column_text(stmt, 6));
+	*out = who;
+
+out:
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+enum ch_code store_chat_identity_link(struct store *st, int64_t user_id, const char *platform,
+				      const char *workspace, const char *chat_user,
+				      struct ch_error *err)
+{
+	sqlite3_stmt *stmt;
+	enum ch_code rc;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT INTO chat_identities (user_id, platform, workspace, chat_user)"
+			       " VALUES (?1, ?2, ?3, ?4)",
+			       -1, &stmt, NULL) != SQLITE_OK)
+		return store_sqlite_fail(st, err, "preparing the chat identity insert");
+	sqlite3_bind_int64(stmt, 1, user_id);
+	sqlite3_bind_text(stmt, 2, platform, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, workspace, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, chat_user, -1, SQLITE_STATIC);
+	rc = step_done(st, stmt, "chat identity", chat_user, err);
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+enum ch_code store_attack_technique_put(struct store *st, const char *id, const char *name,
+					const char *tactics, const char *domain, bool revoked,
+					struct ch_error *err)
+{
+	sqlite3_stmt *stmt;
+	enum ch_code rc = CH_OK;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT INTO attack_techniques (id, name, tactics, domain, revoked)"
+			       " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET"
+			       " name = excluded.name, tactics = excluded.tactics,"
+			       " domain = excluded.domain, revoked = excluded.revoked",
+			       -1, &stmt, NULL) != SQLITE_OK)
+		return store_sqlite_fail(st, err, "preparing the technique insert");
+	sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, tactics, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, domain, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 5, revoked);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		rc = store_sqlite_fail(st, err, "recording a technique");
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+enum ch_code store_attack_technique_get(struct store *st, const char *id, bool *found,
+					bool *revoked, struct ch_error *err)
+{
+	sqlite3_stmt *stmt;
+	enum ch_code rc = CH_OK;
+	int step;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT revoked FROM attack_techniques WHERE id = ?1", -1,
+			       &stmt, NULL) != SQLITE_OK)
+		return store_sqlite_fail(st, err, "preparing the technique lookup");
+	sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW) {
+		*found = true;
+		*revoked = sqlite3_column_int(stmt, 0) != 0;
+	} else if (step == SQLITE_DONE) {
+		*found = false;
+		*revoked = false;
+	} else {
+		rc = store_sqlite_fail(st, err, "looking up a technique");
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+enum ch_code store_attack_technique_count(struct store *st, int64_t *count,
+					  struct ch_error *err)
+{
+	return count_query(st, "SELECT COUNT(*) FROM attack_techniques", count, err);
+}
