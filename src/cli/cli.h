@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ioc/warnlist.h"
 #include "store/store.h"
@@ -49,7 +50,19 @@ int cli_open_store(struct store **st);
 /* Loads the configured warning lists; *out is NULL when none are set. */
 int cli_load_warnlists(struct ioc_warnlists **out);
 
+/* Checks a user or organisation name: 1 to 64 printable characters
+ * without spaces at either end. */
+enum ch_code cli_check_name(const char *what, const char *name, struct ch_error *err);
+/* Writes an operator action to the audit log, with the login name as the
+ * actor and "cli" as the client. */
+enum ch_code cli_audit(struct store *st, const char *action, const char *object_kind,
+		       int64_t object_id, const char *detail, struct ch_error *err);
+
 int cmd_init(int argc, char **argv);
+int cmd_org(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_token(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 int cmd_parse(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_search(int argc, char **argv);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "util/alloc.h"
+#include "util/timeutil.h"
 
 struct cli_globals cli_globals;
 
@@ -109,4 +110,42 @@ int cli_load_warnlists(struct ioc_warnlists **out)
 	}
 	*out = wl;
 	return 0;
+}
+
+enum ch_code cli_check_name(const char *what, const char *name, struct ch_error *err)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > 64)
+		return ch_fail(err, CH_INVALID, "invalid %s name '%s': use 1 to 64 characters", what,
+			       name);
+	if (name[0] == ' ' || name[len - 1] == ' ')
+		return ch_fail(err, CH_INVALID, "invalid %s name '%s': remove the spaces at either end",
+			       what, name);
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			return ch_fail(err, CH_INVALID,
+				       "invalid %s name: control characters are not allowed", what);
+	}
+	return CH_OK;
+}
+
+enum ch_code cli_audit(struct store *st, const char *action, const char *object_kind,
+		       int64_t object_id, const char *detail, struct ch_error *err)
+{
+	const char *login = getenv("USER");
+	char actor[PRINCIPAL_NAME_MAX + 16];
+	char object[64];
+	struct store_audit_entry entry = { 0 };
+
+	snprintf(actor, sizeof(actor), "operator:%s", login && *login ? login : "unknown");
+	snprintf(object, sizeof(object), "%s:%lld", object_kind, (long long)object_id);
+	entry.time = time_now();
+	entry.actor = actor;
+	entry.action = action;
+	entry.object = object;
+	entry.client = "cli";
+	entry.outcome = "ok";
+	entry.detail = detail;
+	return store_audit_append(st, &entry, err);
 }
