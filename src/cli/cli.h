@@ -60,9 +60,11 @@ enum ch_code cli_audit(struct store *st, const char *action, const char *object_
 
 int cmd_init(int argc, char **argv);
 int cmd_org(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_attack(int argc, char **argv);
 int cmd_parse(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_search(int argc, char **argv);

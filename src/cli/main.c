@@ -17,10 +17,12 @@ static const struct cli_command commands[] = {
 	{ "parse", "print the type and canonical form of values", cmd_parse },
 	{ "stats", "print totals of the store", cmd_stats },
 	{ "digest", "summarise what is new in a period", cmd_digest },
+	{ "serve", "run the hub server (JSON API)", cmd_serve },
 	{ "org", "add organisations", cmd_org },
 	{ "user", "add, list and link user accounts", cmd_user },
 	{ "token", "create and revoke API tokens", cmd_token },
 	{ "audit", "print or verify the audit log", cmd_audit },
+	{ "attack", "import the MITRE ATT&CK catalogue", cmd_attack },
 };
 
 static void print_usage(FILE *out)

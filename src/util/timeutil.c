@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 int64_t time_now(void)
@@ -60,4 +61,36 @@ invalid:
 	return ch_fail(err, CH_USAGE,
 		       "invalid duration '%s': use a number followed by s, m, h, d or w, such as 24h or 7d",
 		       text);
+}
+
+int64_t time_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+enum ch_code time_parse_iso(const char *text, int64_t *t, struct ch_error *err)
+{
+	struct tm tm = { 0 };
+	const char *end;
+	char *num_end;
+	long long plain;
+
+	plain = strtoll(text, &num_end, 10);
+	if (num_end != text && *num_end == '\0' && plain >= 0) {
+		*t = plain;
+		return CH_OK;
+	}
+	end = strptime(text, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end) {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(text, "%Y-%m-%d", &tm);
+	}
+	if (!end || (*end != '\0' && strcmp(end, "Z") != 0))
+		return ch_fail(err, CH_INVALID,
+			       "invalid time '%s': use ISO 8601 UTC such as 2026-12-04T20:15:17Z", text);
+	*t = (int64_t)timegm(&tm);
+	return CH_OK;
 }

@@ -13,6 +13,11 @@
 #define TIME_ISO_MAX 32
 
 int64_t time_now(void);
+/* Milliseconds on a monotonic clock, for rate limits and durations. */
+int64_t time_now_ms(void);
+/* Parses an ISO 8601 UTC time such as "2026-12-04T20:15:17Z" (seconds and
+ * the Z optional) or a plain Unix time. */
+enum ch_code time_parse_iso(const char *text, int64_t *t, struct ch_error *err);
 /* Writes "2026-12-04T20:15:17Z" into out (at least TIME_ISO_MAX bytes). */
 void time_format_iso(int64_t t, char *out, size_t cap);
 /* Parses a duration such as "90s", "15m", "24h", "7d" or "2w" into seconds. */

@@ -1,0 +1,183 @@
+/*
+ * ctihub serve: the hub server. Opens (creating when missing) the
+ * database, creates the first admin account on a fresh database and prints
+ * its token once, then serves the JSON API until SIGTERM or SIGINT.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "http/api.h"
+#include "policy/token.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void print_help(void)
+{
+	printf("Usage: ctihub serve [--listen ADDR:PORT] [--db PATH] [OPTIONS]\n"
+	       "\n"
+	       "Serves the JSON API under /api/v1, /healthz and /metrics until SIGTERM or\n"
+	       "SIGINT, then finishes the requests in flight and exits 0. On a database\n"
+	       "without users it creates the organisation 'operators' and the admin user\n"
+	       "'admin', and prints the admin's API token once.\n"
+	       "\n"
+	       "Options:\n"
+	       "  --listen ADDR:PORT  address to listen on (default 127.0.0.1:8080;\n"
+	       "                      :PORT listens on every interface)\n"
+	       "  --threads N         worker threads (default: one per core)\n"
+	       "  --rate-limit N      requests per second per token, bursts of 2N\n"
+	       "                      (default 50; 0 turns the limit off)\n"
+	       "  --body-max BYTES    largest request body accepted (default 1048576)\n"
+	       "  --public-read       let readers without a token see TLP:CLEAR reports\n"
+	       "  --warninglist PATH  flag values found on this MISP warning list\n"
+	       "  --db PATH           database file (default $CTIHUB_DB or ./ctihub.db)\n"
+	       "  -h, --help          show this help\n");
+}
+
+/* Creates the first admin on an empty database and prints its token. */
+static int bootstrap_admin(struct store *st)
+{
+	struct ch_error err = { 0 };
+	char text[TOKEN_TEXT_MAX];
+	unsigned char hash[TOKEN_HASH_BYTES];
+	int64_t users, org_id, user_id, token_id;
+	enum ch_code rc;
+
+	rc = store_user_count(st, &users, &err);
+	if (rc != CH_OK)
+		return cli_fail(rc, &err);
+	if (users > 0)
+		return 0;
+
+	token_generate(text, hash);
+	rc = store_begin(st, &err);
+	if (rc == CH_OK)
+		rc = store_org_add(st, "operators", &org_id, &err);
+	if (rc == CH_OK)
+		rc = store_user_add(st, "admin", org_id, ROLE_ADMIN, &user_id, &err);
+	if (rc == CH_OK)
+		rc = store_token_add(st, user_id, hash, time_now(), 0, &token_id, &err);
+	if (rc == CH_OK)
+		rc = cli_audit(st, "user.bootstrap", "user", user_id, "first admin", &err);
+	if (rc == CH_OK)
+		rc = store_commit(st, &err);
+	if (rc != CH_OK) {
+		store_rollback(st);
+		return cli_fail(rc, &err);
+	}
+	printf("Created the admin user 'admin'. Its API token is shown once; store it now:\n"
+	       "%s\n",
+	       text);
+	fflush(stdout);
+	return 0;
+}
+
+static bool parse_count(const char *text, long min, long max, long *out)
+{
+	char *end;
+	long v = strtol(text, &end, 10);
+
+	if (end == text || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "rate-limit", required_argument, NULL, 'r' },
+		{ "body-max", required_argument, NULL, 'b' },
+		{ "public-read", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		CLI_GLOBAL_LONG_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct http_server_config config = { .listen = "127.0.0.1:8080" };
+	struct api_app app = { 0 };
+	struct ioc_warnlists *wl = NULL;
+	struct ch_error err = { 0 };
+	struct store *st = NULL;
+	long rate = 50, n;
+	enum ch_code rc;
+	int opt, status;
+
+	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		if (cli_global_option(opt, optarg))
+			continue;
+		switch (opt) {
+		case 'l':
+			config.listen = optarg;
+			break;
+		case 't':
+			if (!parse_count(optarg, 1, 256, &n))
+				return cli_usage_error("serve", "invalid --threads '%s': use 1 to 256", optarg);
+			config.threads = (unsigned)n;
+			break;
+		case 'r':
+			if (!parse_count(optarg, 0, 1000000, &rate))
+				return cli_usage_error("serve", "invalid --rate-limit '%s': use 0 to 1000000",
+						       optarg);
+			break;
+		case 'b':
+			if (!parse_count(optarg, 1024, 256L * 1024 * 1024, &n))
+				return cli_usage_error("serve",
+						       "invalid --body-max '%s': use 1024 to 268435456 bytes",
+						       optarg);
+			config.body_max = (size_t)n;
+			break;
+		case 'p':
+			app.public_read = true;
+			break;
+		case 'h':
+			print_help();
+			return 0;
+		default:
+			return cli_usage_error("serve", "invalid option");
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+
+	status = cli_load_warnlists(&wl);
+	if (status == 0)
+		status = cli_open_store(&st);
+	if (status == 0)
+		status = bootstrap_admin(st);
+	store_close(st);
+	if (status != 0)
+		goto out;
+
+	app.db_path = cli_globals.db_path;
+	app.warnlists = wl;
+	app.ratelimit = rate ? ratelimit_new((double)rate, (unsigned)rate * 2) : NULL;
+	config.routes = api_routes;
+	config.route_count = api_route_count;
+	config.app = &app;
+	config.metrics_cb = api_metrics;
+
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	rc = http_server_run(&config, &stop_requested, &err);
+	if (rc != CH_OK)
+		status = cli_fail(rc, &err);
+
+	ratelimit_free(app.ratelimit);
+out:
+	ioc_warnlists_free(wl);
+	return status;
+}

@@ -1,0 +1,71 @@
+/*
+ * The JSON API under /api/v1: the route table, the application state the
+ * handlers share, and the helpers every handler uses to authenticate the
+ * caller, reach the store and write the audit log.
+ *
+ * Each worker thread opens its own store handle on first use (SQLite
+ * connections are not shared between threads); WAL mode lets them read
+ * while one of them writes.
+ */
+#ifndef CTIHUB_HTTP_API_H
+#define CTIHUB_HTTP_API_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "http/ratelimit.h"
+#include "http/server.h"
+#include "ioc/warnlist.h"
+#include "policy/access.h"
+#include "store/store.h"
+
+/* JSON bodies nest at most this deep. */
+#define API_JSON_DEPTH_MAX 32
+/* Page size bounds for lists. */
+#define API_PAGE_DEFAULT 50
+#define API_PAGE_MAX 500
+
+struct api_app {
+	const char *db_path;
+	bool public_read;                   /* anonymous readers may see CLEAR */
+	struct ratelimit *ratelimit;        /* per token; NULL when disabled */
+	const struct ioc_warnlists *warnlists;
+};
+
+extern const struct http_route api_routes[];
+extern const size_t api_route_count;
+
+/* Appends indicator and report counts to /metrics. */
+void api_metrics(void *app, struct buf *out);
+
+/* The store handle of the calling thread; NULL (with a 500 reply written)
+ * when it cannot be opened. */
+struct store *api_store(struct http_request *req, struct http_response *res);
+
+/* Works out who is calling from the Authorization header. Returns false
+ * after writing a 401 or 429 reply; an absent header gives an anonymous
+ * principal unless required is set. */
+bool api_authenticate(struct http_request *req, struct http_response *res, bool required,
+		      struct principal *who);
+
+/* Parses a JSON request body within the depth limit; false after writing a
+ * 400 reply. */
+bool api_parse_body(struct http_request *req, struct http_response *res, json_t **body);
+
+/* Writes an audit entry; failures are logged, never shown to the client. */
+void api_audit(struct http_request *req, const struct principal *who, const char *action,
+	       const char *object, const char *outcome, const char *detail);
+
+/* Handlers, one file per area. */
+void api_report_create(struct http_request *req, struct http_response *res);
+void api_report_get(struct http_request *req, struct http_response *res);
+void api_report_list(struct http_request *req, struct http_response *res);
+void api_indicator_get(struct http_request *req, struct http_response *res);
+void api_search(struct http_request *req, struct http_response *res);
+void api_audit_list(struct http_request *req, struct http_response *res);
+void api_me(struct http_request *req, struct http_response *res);
+
+/* Report and indicator JSON shared by the handlers. */
+json_t *api_report_json(const struct store_report *r, bool with_links);
+
+#endif

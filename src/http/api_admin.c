@@ -1,0 +1,80 @@
+/*
+ * Account routes: who am I, and the audit log for admins.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "http/api.h"
+#include "util/timeutil.h"
+
+#define AUDIT_PAGE_DEFAULT 100
+#define AUDIT_PAGE_MAX 1000
+
+void api_me(struct http_request *req, struct http_response *res)
+{
+	struct principal who;
+
+	if (!api_authenticate(req, res, true, &who))
+		return;
+	http_reply_json(res, 200,
+			json_pack("{s:s, s:s, s:I}", "user", who.user_name, "role", role_name(who.role),
+				  "token_id", (json_int_t)who.token_id));
+}
+
+void api_audit_list(struct http_request *req, struct http_response *res)
+{
+	const char *since_text = http_query(req, "since");
+	const char *limit_text = http_query(req, "limit");
+	struct store_audit_list list = { 0 };
+	struct ch_error err = { 0 };
+	struct principal who;
+	struct store *st;
+	int64_t since = 0;
+	long limit = AUDIT_PAGE_DEFAULT;
+	json_t *items;
+
+	if (!api_authenticate(req, res, true, &who))
+		return;
+	if (who.role != ROLE_ADMIN) {
+		api_audit(req, &who, "audit.read", "audit", "denied", role_name(who.role));
+		http_reply_fail(res, CH_DENIED, NULL, "only admins may read the audit log");
+		return;
+	}
+	if (since_text && *since_text && time_parse_iso(since_text, &since, &err) != CH_OK) {
+		snprintf(err.field, sizeof(err.field), "since");
+		http_reply_error(res, &err);
+		return;
+	}
+	if (limit_text && *limit_text) {
+		char *end;
+
+		limit = strtol(limit_text, &end, 10);
+		if (end == limit_text || *end || limit < 1 || limit > AUDIT_PAGE_MAX) {
+			http_reply_fail(res, CH_INVALID, "limit", "invalid limit '%s': use 1 to %d",
+					limit_text, AUDIT_PAGE_MAX);
+			return;
+		}
+	}
+	st = api_store(req, res);
+	if (!st)
+		return;
+	if (store_audit_list(st, since, (size_t)limit, &list, &err) != CH_OK) {
+		http_reply_error(res, &err);
+		return;
+	}
+	items = json_array();
+	for (size_t i = 0; i < list.count; i++) {
+		const struct store_audit_row *r = &list.items[i];
+		char when[TIME_ISO_MAX];
+
+		time_format_iso(r->time, when, sizeof(when));
+		json_array_append_new(items,
+				      json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
+						(json_int_t)r->id, "time", when, "actor", r->actor,
+						"action", r->action, "object", r->object, "client",
+						r->client, "outcome", r->outcome, "detail", r->detail,
+						"sha256", r->sha256));
+	}
+	store_audit_list_free(&list);
+	http_reply_json(res, 200, json_pack("{s:o}", "entries", items));
+}

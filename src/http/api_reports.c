@@ -1,0 +1,358 @@
+/*
+ * Report routes: create (every kind, validated by model/report.c), read
+ * one, and list with filters. TLP decides who reads what; see
+ * policy/access.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/api.h"
+#include "model/report.h"
+#include "util/alloc.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+/* Indicators listed in one report reply. */
+#define REPORT_INDICATORS_SHOWN 1000
+
+json_t *api_report_json(const struct store_report *r, bool with_links)
+{
+	char created[TIME_ISO_MAX];
+	json_t *obj = json_object();
+
+	time_format_iso(r->created, created, sizeof(created));
+	json_object_set_new(obj, "id", json_integer(r->id));
+	json_object_set_new(obj, "kind", json_string(r->kind));
+	json_object_set_new(obj, "tlp", json_string(tlp_name(r->tlp)));
+	json_object_set_new(obj, "title", json_string(r->title ? r->title : ""));
+	json_object_set_new(obj, "created", json_string(created));
+	json_object_set_new(obj, "source", json_string(r->source ? r->source : ""));
+	json_object_set_new(obj, "anonymous", json_boolean(r->anonymous));
+	if (r->submitter)
+		json_object_set_new(obj, "submitter", json_string(r->submitter));
+	if (r->org)
+		json_object_set_new(obj, "organisation", json_string(r->org));
+	if (r->fields_json) {
+		json_t *fields = json_loads(r->fields_json, 0, NULL);
+
+		if (fields)
+			json_object_set_new(obj, "fields", fields);
+	}
+	if (!with_links)
+		return obj;
+
+	json_t *indicators = json_array();
+
+	for (size_t i = 0; i < r->indicator_count; i++)
+		json_array_append_new(indicators,
+				      json_pack("{s:s, s:s}", "type", ioc_type_name(r->indicators[i].type),
+						"value", r->indicators[i].value));
+	json_object_set_new(obj, "indicators", indicators);
+	json_object_set_new(obj, "indicator_count", json_integer((json_int_t)r->indicator_total));
+
+	json_t *techniques = json_array();
+
+	for (size_t i = 0; i < r->technique_count; i++)
+		json_array_append_new(techniques, json_string(r->techniques[i]));
+	json_object_set_new(obj, "techniques", techniques);
+	return obj;
+}
+
+struct technique_ctx {
+	struct store *store;
+	bool failed;
+};
+
+static bool lookup_technique(void *ctx_ptr, const char *id, bool *revoked)
+{
+	struct technique_ctx *ctx = ctx_ptr;
+	struct ch_error err = { 0 };
+	bool found = false;
+
+	if (store_attack_technique_get(ctx->store, id, &found, revoked, &err) != CH_OK)
+		ctx->failed = true;
+	return found;
+}
+
+/* Resolves share_with names to ids and adds the submitter's own org or
+ * user, so the submitter can always read what they sent. */
+static bool resolve_readers(struct store *st, const struct report_input *in,
+			    const struct principal *who, int64_t **org_ids, size_t *org_count,
+			    int64_t **user_ids, size_t *user_count, struct ch_error *err)
+{
+	*org_ids = xcalloc(in->share_org_count + 1, sizeof(int64_t));
+	*user_ids = xcalloc(in->share_user_count + 1, sizeof(int64_t));
+	*org_count = 0;
+	*user_count = 0;
+
+	if (in->tlp == TLP_AMBER_STRICT) {
+		(*org_ids)[(*org_count)++] = who->org_id;
+		for (size_t i = 0; i < in->share_org_count; i++) {
+			if (store_org_find(st, in->share_orgs[i], &(*org_ids)[*org_count], err) != CH_OK) {
+				ch_fail_field(err, CH_INVALID, "share_with.orgs",
+					      "organisation '%s' not found; check the name with an operator",
+					      in->share_orgs[i]);
+				return false;
+			}
+			(*org_count)++;
+		}
+	}
+	if (in->tlp == TLP_RED) {
+		(*user_ids)[(*user_count)++] = who->user_id;
+		for (size_t i = 0; i < in->share_user_count; i++) {
+			struct store_user user = { 0 };
+
+			if (store_user_find(st, in->share_users[i], &user, err) != CH_OK) {
+				ch_fail_field(err, CH_INVALID, "share_with.users",
+					      "user '%s' not found; check the name with an operator",
+					      in->share_users[i]);
+				return false;
+			}
+			(*user_ids)[(*user_count)++] = user.id;
+			store_user_free(&user);
+		}
+	}
+	return true;
+}
+
+static enum ch_code save_report(struct store *st, const struct report_input *in,
+				const struct principal *who, int64_t *id, struct ch_error *err)
+{
+	struct store_report_write w = { 0 };
+	int64_t *org_ids = NULL, *user_ids = NULL;
+	char *fields = NULL;
+	enum ch_code rc;
+
+	if (!resolve_readers(st, in, who, &org_ids, &w.reader_org_count, &user_ids,
+			     &w.reader_user_count, err)) {
+		rc = CH_INVALID;
+		goto out;
+	}
+	fields = json_dumps(in->fields, JSON_COMPACT | JSON_SORT_KEYS);
+	w.kind = report_kind_name(in->kind);
+	w.tlp = in->tlp;
+	w.title = in->title;
+	w.fields_json = fields;
+	w.submitter_id = who->user_id;
+	w.org_id = who->org_id;
+	w.anonymous = in->anonymous;
+	w.created = time_now();
+	w.confidence = 50;
+	w.indicators = &in->indicators;
+	w.techniques = in->techniques;
+	w.technique_count = in->technique_count;
+	w.reader_org_ids = org_ids;
+	w.reader_user_ids = user_ids;
+
+	rc = store_begin(st, err);
+	if (rc != CH_OK)
+		goto out;
+	rc = store_report_create(st, &w, id, err);
+	if (rc == CH_OK)
+		rc = store_commit(st, err);
+	if (rc != CH_OK)
+		store_rollback(st);
+
+out:
+	free(fields);
+	free(org_ids);
+	free(user_ids);
+	return rc;
+}
+
+void api_report_create(struct http_request *req, struct http_response *res)
+{
+	const struct api_app *app = req->app;
+	struct report_input in = { 0 };
+	struct technique_ctx tctx = { 0 };
+	struct report_context ctx = { 0 };
+	struct store_report saved = { 0 };
+	struct ch_error err = { 0 };
+	struct principal who;
+	json_t *body = NULL, *reply;
+	int64_t catalogue = 0, id;
+	char object[64];
+	enum ch_code rc;
+
+	if (!api_authenticate(req, res, true, &who) || !api_parse_body(req, res, &body))
+		return;
+	tctx.store = api_store(req, res);
+	if (!tctx.store)
+		goto out;
+
+	store_attack_technique_count(tctx.store, &catalogue, NULL);
+	ctx.technique_lookup = lookup_technique;
+	ctx.technique_ctx = &tctx;
+	ctx.technique_catalogue_size = (size_t)catalogue;
+	ctx.warnlists = app->warnlists;
+
+	rc = report_validate(body, &ctx, &in, &err);
+	if (rc == CH_OK && tctx.failed)
+		rc = ch_fail(&err, CH_DB, "the ATT&CK catalogue could not be read");
+	if (rc == CH_OK)
+		rc = save_report(tctx.store, &in, &who, &id, &err);
+	if (rc != CH_OK) {
+		if (rc == CH_DB)
+			log_error(req->request_id, "report not saved: %s", err.message);
+		http_reply_error(res, &err);
+		goto out;
+	}
+
+	snprintf(object, sizeof(object), "report:%lld", (long long)id);
+	api_audit(req, &who, "report.create", object, "ok", report_kind_name(in.kind));
+	if (store_report_get(tctx.store, id, &who, REPORT_INDICATORS_SHOWN, &saved, &err) != CH_OK) {
+		http_reply_error(res, &err);
+		goto out;
+	}
+	reply = api_report_json(&saved, true);
+	if (in.anonymous)
+		json_object_set_new(reply, "anonymous", json_true());
+	if (in.notes && json_array_size(in.notes))
+		json_object_set(reply, "notes", in.notes);
+	http_reply_json(res, 201, reply);
+
+out:
+	store_report_free(&saved);
+	report_input_free(&in);
+	json_decref(body);
+}
+
+static bool parse_id(const char *text, int64_t *id)
+{
+	char *end;
+	long long v = strtoll(text, &end, 10);
+
+	if (end == text || *end || v <= 0)
+		return false;
+	*id = v;
+	return true;
+}
+
+void api_report_get(struct http_request *req, struct http_response *res)
+{
+	struct store_report r = { 0 };
+	struct ch_error err = { 0 };
+	struct principal who;
+	struct store *st;
+	int64_t id;
+	char object[64];
+
+	if (!api_authenticate(req, res, false, &who))
+		return;
+	if (!parse_id(req->params[0], &id)) {
+		http_reply_fail(res, CH_NOT_FOUND, "id", "report '%s' not found", req->params[0]);
+		return;
+	}
+	st = api_store(req, res);
+	if (!st)
+		return;
+	if (store_report_get(st, id, &who, REPORT_INDICATORS_SHOWN, &r, &err) != CH_OK) {
+		http_reply_error(res, &err);
+		return;
+	}
+	if (access_read_is_audited(r.tlp)) {
+		snprintf(object, sizeof(object), "report:%lld", (long long)id);
+		api_audit(req, &who, "report.read", object, "ok", tlp_name(r.tlp));
+	}
+	http_reply_json(res, 200, api_report_json(&r, true));
+	store_report_free(&r);
+}
+
+static bool parse_list_filter(struct http_request *req, struct http_response *res,
+			      struct store_report_filter *f)
+{
+	const char *kind = http_query(req, "kind");
+	const char *since = http_query(req, "since");
+	const char *tlp = http_query(req, "tlp");
+	const char *limit = http_query(req, "limit");
+	const char *before = http_query(req, "before");
+	struct ch_error err = { 0 };
+	enum report_kind k;
+	enum tlp_level level;
+
+	memset(f, 0, sizeof(*f));
+	f->tlp = -1;
+	f->limit = API_PAGE_DEFAULT;
+	f->text = http_query(req, "q");
+	if (f->text && !*f->text)
+		f->text = NULL;
+	if (kind && *kind) {
+		if (report_kind_parse(kind, &k, &err) != CH_OK) {
+			err.code = CH_INVALID;
+			snprintf(err.field, sizeof(err.field), "kind");
+			http_reply_error(res, &err);
+			return false;
+		}
+		f->kind = report_kind_name(k);
+	}
+	if (since && *since && time_parse_iso(since, &f->since, &err) != CH_OK) {
+		snprintf(err.field, sizeof(err.field), "since");
+		http_reply_error(res, &err);
+		return false;
+	}
+	if (tlp && *tlp) {
+		if (tlp_parse(tlp, &level, &err) != CH_OK) {
+			snprintf(err.field, sizeof(err.field), "tlp");
+			http_reply_error(res, &err);
+			return false;
+		}
+		f->tlp = (int)level;
+	}
+	if (limit && *limit) {
+		int64_t n;
+
+		if (!parse_id(limit, &n) || n > API_PAGE_MAX) {
+			http_reply_fail(res, CH_INVALID, "limit", "invalid limit '%s': use 1 to %d", limit,
+					API_PAGE_MAX);
+			return false;
+		}
+		f->limit = (size_t)n;
+	}
+	if (before && *before && !parse_id(before, &f->before)) {
+		http_reply_fail(res, CH_INVALID, "before",
+				"invalid cursor '%s': use the next_before value of the previous page",
+				before);
+		return false;
+	}
+	return true;
+}
+
+void api_report_list(struct http_request *req, struct http_response *res)
+{
+	struct store_report_filter filter;
+	struct store_report_list list = { 0 };
+	struct ch_error err = { 0 };
+	struct principal who;
+	struct store *st;
+	json_t *items, *reply;
+
+	if (!api_authenticate(req, res, false, &who) || !parse_list_filter(req, res, &filter))
+		return;
+	st = api_store(req, res);
+	if (!st)
+		return;
+	if (store_report_list(st, &who, &filter, &list, &err) != CH_OK) {
+		http_reply_error(res, &err);
+		return;
+	}
+	items = json_array();
+	for (size_t i = 0; i < list.count; i++) {
+		const struct store_report *r = &list.items[i];
+
+		if (access_read_is_audited(r->tlp)) {
+			char object[64];
+
+			snprintf(object, sizeof(object), "report:%lld", (long long)r->id);
+			api_audit(req, &who, "report.read", object, "ok", "listed");
+		}
+		json_array_append_new(items, api_report_json(r, false));
+	}
+	reply = json_pack("{s:o}", "reports", items);
+	if (list.next_before)
+		json_object_set_new(reply, "next_before", json_integer(list.next_before));
+	else
+		json_object_set_new(reply, "next_before", json_null());
+	http_reply_json(res, 200, reply);
+	store_report_list_free(&list);
+}
