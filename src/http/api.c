@@ -49,6 +49,7 @@ struct store *api_store(struct http_request *req, struct http_response *res)
 	st = pthread_getspecific(store_key);
 	if (st)
 		return st;
+
 	if (store_open(app->db_path, &st, &err) != CH_OK) {
 		log_error(req->request_id, "cannot open the database: %s", err.message);
 		if (res)

@@ -76,9 +76,18 @@ void api_indicator_get(struct http_request *req, struct http_response *res)
 	struct store *st;
 	json_t *obj;
 
-	if (!api_authenticate(req, res, false, &who))
+	/* One read transaction for the token check and the lookup: one
+	 * snapshot and one round of file locks per request. */
+	st = api_store(req, res);
+	if (!st)
 		return;
+	store_read_begin(st, NULL);
+	if (!api_authenticate(req, res, false, &who)) {
+		store_read_end(st);
+		return;
+	}
 	if (ioc_type_from_name(req->params[0], &type, &err) != CH_OK) {
+		store_read_end(st);
 		http_reply_fail(res, CH_NOT_FOUND, "type",
 				"unknown indicator type '%s': use ipv4, ipv6, cidr, domain, url, email, "
 				"md5, sha1, sha256, sha512, cve or asn",
@@ -88,14 +97,13 @@ void api_indicator_get(struct http_request *req, struct http_response *res)
 	ioc = xmalloc(sizeof(*ioc));
 	if (ioc_parse_as(type, req->params[1], strlen(req->params[1]), app->warnlists, ioc, &err) !=
 	    CH_OK) {
+		store_read_end(st);
 		snprintf(err.field, sizeof(err.field), "value");
 		http_reply_error(res, &err);
 		goto out;
 	}
-	st = api_store(req, res);
-	if (!st)
-		goto out;
 	obj = lookup(req, st, &who, ioc, &err);
+	store_read_end(st);
 	if (!obj)
 		http_reply_error(res, &err);
 	else
@@ -130,6 +138,7 @@ void api_search(struct http_request *req, struct http_response *res)
 	if (!st)
 		return;
 
+	store_read_begin(st, NULL);
 	indicators = json_array();
 	ioc = xmalloc(sizeof(*ioc));
 	if (ioc_parse(q, strlen(q), app->warnlists, ioc, NULL) == CH_OK) {
@@ -156,6 +165,7 @@ void api_search(struct http_request *req, struct http_response *res)
 			json_array_append_new(report_items, api_report_json(&reports.items[i], false));
 		store_report_list_free(&reports);
 	}
+	store_read_end(st);
 	http_reply_json(res, 200,
 			json_pack("{s:s, s:o, s:o}", "query", q, "indicators", indicators, "reports",
 				  report_items));

@@ -247,10 +247,13 @@ void api_report_get(struct http_request *req, struct http_response *res)
 	st = api_store(req, res);
 	if (!st)
 		return;
+	store_read_begin(st, NULL);
 	if (store_report_get(st, id, &who, REPORT_INDICATORS_SHOWN, &r, &err) != CH_OK) {
+		store_read_end(st);
 		http_reply_error(res, &err);
 		return;
 	}
+	store_read_end(st);
 	if (access_read_is_audited(r.tlp)) {
 		snprintf(object, sizeof(object), "report:%lld", (long long)id);
 		api_audit(req, &who, "report.read", object, "ok", tlp_name(r.tlp));
@@ -326,13 +329,17 @@ void api_report_list(struct http_request *req, struct http_response *res)
 	struct principal who;
 	struct store *st;
 	json_t *items, *reply;
+	enum ch_code rc;
 
 	if (!api_authenticate(req, res, false, &who) || !parse_list_filter(req, res, &filter))
 		return;
 	st = api_store(req, res);
 	if (!st)
 		return;
-	if (store_report_list(st, &who, &filter, &list, &err) != CH_OK) {
+	store_read_begin(st, NULL);
+	rc = store_report_list(st, &who, &filter, &list, &err);
+	store_read_end(st);
+	if (rc != CH_OK) {
 		http_reply_error(res, &err);
 		return;
 	}

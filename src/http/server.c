@@ -21,7 +21,7 @@
 /* Per-connection memory MHD may use for the request line, the headers and
  * the response headers. It must hold HTTP_URL_MAX plus HTTP_HEADERS_MAX.
  * Requests beyond it get MHD's own 414 or 431, which has an HTML body. */
-#define CONNECTION_MEMORY ((size_t)64 * 1024)
+#define CONNECTION_MEMORY ((size_t)32 * 1024)
 /* Seconds an idle keep-alive connection stays open. */
 #define IDLE_TIMEOUT_SECONDS 30
 /* How long shutdown waits for requests in flight. */

@@ -10,8 +10,19 @@
 
 #include "store/store.h"
 
+/* Statements kept prepared per handle. The server runs the same few dozen
+ * queries over and over, and preparing one costs more than running it. */
+#define STORE_STATEMENT_CACHE_MAX 96
+
+struct store_cached_statement {
+	char *sql;
+	sqlite3_stmt *stmt;
+};
+
 struct store {
 	sqlite3 *db;
+	struct store_cached_statement cache[STORE_STATEMENT_CACHE_MAX];
+	size_t cache_count;
 	/* Prepared once per handle for the ingest hot path. */
 	sqlite3_stmt *insert_new;
 	sqlite3_stmt *update_existing;
@@ -27,8 +38,25 @@ enum ch_code store_sqlite_exec(struct store *st, const char *sql, const char *wh
 /* Prepares a statement kept for the life of the handle. */
 enum ch_code store_sqlite_prepare(struct store *st, const char *sql, sqlite3_stmt **stmt,
 				  struct ch_error *err);
+/* Gives a ready statement for sql, prepared once per handle and reused.
+ * Returns SQLITE_OK or SQLite's error code. Every statement obtained here
+ * must be handed back with store_sqlite_release, on every path, because a
+ * statement that is not reset keeps its read snapshot open. */
+int store_sqlite_statement(struct store *st, const char *sql, sqlite3_stmt **stmt);
+/* Resets a statement from store_sqlite_statement and clears its bindings
+ * (or finalizes it when the cache was full). NULL is a no-op. */
+void store_sqlite_release(struct store *st, sqlite3_stmt *stmt);
+/* Finalizes every cached statement; called from store_close. */
+void store_sqlite_cache_clear(struct store *st);
+
 /* Copies a text column, or returns NULL for SQL NULL. */
 char *store_sqlite_strdup(sqlite3_stmt *stmt, int col);
+
+/* Reads one indicator row; with_sources also lists its sources and counts
+ * its report links. */
+enum ch_code store_sqlite_indicator_row(struct store *st, enum ioc_type type, const char *value,
+					bool with_sources, struct store_indicator *out,
+					struct ch_error *err);
 
 /* Prepares the ingest statements; called from store_open. */
 enum ch_code store_sqlite_prepare_ingest(struct store *st, struct ch_error *err);

@@ -37,6 +37,11 @@ void store_close(struct store *st);
 int store_schema_version(struct store *st);
 
 enum ch_code store_begin(struct store *st, struct ch_error *err);
+/* Starts a read-only transaction so that several queries share one
+ * snapshot and one set of file locks; end it with store_read_end. An
+ * audit entry appended meanwhile ends it first. */
+enum ch_code store_read_begin(struct store *st, struct ch_error *err);
+void store_read_end(struct store *st);
 enum ch_code store_commit(struct store *st, struct ch_error *err);
 void store_rollback(struct store *st);
 

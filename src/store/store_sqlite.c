@@ -7,6 +7,7 @@
  * loses at most the transaction in flight, never a committed one, and
  * readers are not blocked by the ingest writer.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,52 @@ enum ch_code store_sqlite_prepare(struct store *st, const char *sql, sqlite3_stm
 	return CH_OK;
 }
 
+int store_sqlite_statement(struct store *st, const char *sql, sqlite3_stmt **stmt)
+{
+	int rc;
+
+	for (size_t i = 0; i < st->cache_count; i++) {
+		if (strcmp(st->cache[i].sql, sql) == 0) {
+			*stmt = st->cache[i].stmt;
+			return SQLITE_OK;
+		}
+	}
+	if (st->cache_count == STORE_STATEMENT_CACHE_MAX)
+		return sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL);
+
+	rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	st->cache[st->cache_count].sql = xstrdup(sql);
+	st->cache[st->cache_count].stmt = *stmt;
+	st->cache_count++;
+	return SQLITE_OK;
+}
+
+void store_sqlite_release(struct store *st, sqlite3_stmt *stmt)
+{
+	if (!stmt)
+		return;
+	for (size_t i = 0; i < st->cache_count; i++) {
+		if (st->cache[i].stmt == stmt) {
+			sqlite3_reset(stmt);
+			sqlite3_clear_bindings(stmt);
+			return;
+		}
+	}
+	/* Prepared while the cache was full: not kept. */
+	sqlite3_finalize(stmt);
+}
+
+void store_sqlite_cache_clear(struct store *st)
+{
+	for (size_t i = 0; i < st->cache_count; i++) {
+		sqlite3_finalize(st->cache[i].stmt);
+		free(st->cache[i].sql);
+	}
+	st->cache_count = 0;
+}
+
 char *store_sqlite_strdup(sqlite3_stmt *stmt, int col)
 {
 	const unsigned char *text = sqlite3_column_text(stmt, col);
@@ -53,11 +100,11 @@ static int read_user_version(struct store *st)
 	sqlite3_stmt *stmt;
 	int version = -1;
 
-	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK)
+	if (store_sqlite_statement(st, "PRAGMA user_version", &stmt) != SQLITE_OK)
 		return -1;
 	if (sqlite3_step(stmt) == SQLITE_ROW)
 		version = sqlite3_column_int(stmt, 0);
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	return version;
 }
 
@@ -99,11 +146,26 @@ static enum ch_code migrate(struct store *st, struct ch_error *err)
 	return CH_OK;
 }
 
+/* Process-wide SQLite settings, applied once before the first connection:
+ * every connection is used by one thread at a time, so SQLite's own
+ * mutexes and its memory statistics (one global lock per allocation) are
+ * pure overhead for the server's worker threads. */
+static void configure_sqlite(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	sqlite3_initialize();
+}
+
+static pthread_once_t configure_once = PTHREAD_ONCE_INIT;
+
 enum ch_code store_open(const char *path, struct store **out, struct ch_error *err)
 {
 	struct store *st = xcalloc(1, sizeof(*st));
 	enum ch_code rc;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+
+	pthread_once(&configure_once, configure_sqlite);
 
 	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
 		rc = ch_fail(err, CH_DB, "cannot open database '%s': %s; check the path and its permissions",
@@ -141,6 +203,7 @@ void store_close(struct store *st)
 	if (!st)
 		return;
 	store_sqlite_finalize_ingest(st);
+	store_sqlite_cache_clear(st);
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -153,6 +216,33 @@ int store_schema_version(struct store *st)
 enum ch_code store_begin(struct store *st, struct ch_error *err)
 {
 	return store_sqlite_exec(st, "BEGIN IMMEDIATE", "starting a transaction", err);
+}
+
+/* Runs a cached statement that returns no rows. */
+static enum ch_code run_cached(struct store *st, const char *sql, const char *what,
+			       struct ch_error *err)
+{
+	sqlite3_stmt *stmt;
+	int step;
+
+	if (store_sqlite_statement(st, sql, &stmt) != SQLITE_OK)
+		return store_sqlite_fail(st, err, what);
+	step = sqlite3_step(stmt);
+	store_sqlite_release(st, stmt);
+	if (step != SQLITE_DONE)
+		return store_sqlite_fail(st, err, what);
+	return CH_OK;
+}
+
+enum ch_code store_read_begin(struct store *st, struct ch_error *err)
+{
+	return run_cached(st, "BEGIN DEFERRED", "starting a read transaction", err);
+}
+
+void store_read_end(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		run_cached(st, "COMMIT", "ending a read transaction", NULL);
 }
 
 enum ch_code store_commit(struct store *st, struct ch_error *err)
@@ -172,10 +262,8 @@ enum ch_code store_source_ensure(struct store *st, const char *name, int64_t *id
 	sqlite3_stmt *stmt = NULL;
 	enum ch_code rc = CH_OK;
 
-	if (sqlite3_prepare_v2(st->db,
-			       "INSERT INTO sources (name, created) VALUES (?1, strftime('%s','now'))"
-			       " ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
-			       -1, &stmt, NULL) != SQLITE_OK)
+	if (store_sqlite_statement(st, "INSERT INTO sources (name, created) VALUES (?1, strftime('%s','now'))"
+			       " ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the source insert");
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) != SQLITE_ROW) {
@@ -185,7 +273,7 @@ enum ch_code store_source_ensure(struct store *st, const char *name, int64_t *id
 	*id = sqlite3_column_int64(stmt, 0);
 
 out:
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	return rc;
 }
 
@@ -197,9 +285,7 @@ enum ch_code store_report_ensure(struct store *st, const struct store_report_new
 	int step;
 
 	if (in->content_sha256) {
-		if (sqlite3_prepare_v2(st->db,
-				       "SELECT id FROM reports WHERE source_id = ?1 AND content_sha256 = ?2",
-				       -1, &stmt, NULL) != SQLITE_OK)
+		if (store_sqlite_statement(st, "SELECT id FROM reports WHERE source_id = ?1 AND content_sha256 = ?2", &stmt) != SQLITE_OK)
 			return store_sqlite_fail(st, err, "preparing the report lookup");
 		sqlite3_bind_int64(stmt, 1, in->source_id);
 		sqlite3_bind_text(stmt, 2, in->content_sha256, -1, SQLITE_STATIC);
@@ -213,14 +299,12 @@ enum ch_code store_report_ensure(struct store *st, const struct store_report_new
 			rc = store_sqlite_fail(st, err, "looking up the report");
 			goto out;
 		}
-		sqlite3_finalize(stmt);
+		store_sqlite_release(st, stmt);
 		stmt = NULL;
 	}
 
-	if (sqlite3_prepare_v2(st->db,
-			       "INSERT INTO reports (source_id, kind, title, content_sha256, tlp, created)"
-			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
-			       -1, &stmt, NULL) != SQLITE_OK)
+	if (store_sqlite_statement(st, "INSERT INTO reports (source_id, kind, title, content_sha256, tlp, created)"
+			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the report insert");
 	sqlite3_bind_int64(stmt, 1, in->source_id);
 	sqlite3_bind_text(stmt, 2, in->kind, -1, SQLITE_STATIC);
@@ -236,7 +320,7 @@ enum ch_code store_report_ensure(struct store *st, const struct store_report_new
 	*existed = false;
 
 out:
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	return rc;
 }
 

@@ -34,13 +34,11 @@ enum ch_code store_org_add(struct store *st, const char *name, int64_t *id,
 	sqlite3_stmt *stmt;
 	enum ch_code rc;
 
-	if (sqlite3_prepare_v2(st->db,
-			       "INSERT INTO orgs (name, created) VALUES (?1, strftime('%s', 'now'))",
-			       -1, &stmt, NULL) != SQLITE_OK)
+	if (store_sqlite_statement(st, "INSERT INTO orgs (name, created) VALUES (?1, strftime('%s', 'now'))", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the organisation insert");
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
 	rc = step_done(st, stmt, "organisation", name, err);
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	if (rc == CH_OK)
 		*id = sqlite3_last_insert_rowid(st->db);
 	return rc;
@@ -53,7 +51,7 @@ static enum ch_code find_id(struct store *st, const char *sql, const char *key,
 	enum ch_code rc = CH_OK;
 	int step;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+	if (store_sqlite_statement(st, sql, &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing a lookup");
 	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
 	step = sqlite3_step(stmt);
@@ -63,7 +61,7 @@ static enum ch_code find_id(struct store *st, const char *sql, const char *key,
 		rc = ch_fail(err, CH_NOT_FOUND, "%s '%s' not found", what, key);
 	else
 		rc = store_sqlite_fail(st, err, "looking up a name");
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	return rc;
 }
 
@@ -79,16 +77,14 @@ enum ch_code store_user_add(struct store *st, const char *name, int64_t org_id, 
 	sqlite3_stmt *stmt;
 	enum ch_code rc;
 
-	if (sqlite3_prepare_v2(st->db,
-			       "INSERT INTO users (name, org_id, role, created)"
-			       " VALUES (?1, ?2, ?3, strftime('%s', 'now'))",
-			       -1, &stmt, NULL) != SQLITE_OK)
+	if (store_sqlite_statement(st, "INSERT INTO users (name, org_id, role, created)"
+			       " VALUES (?1, ?2, ?3, strftime('%s', 'now'))", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the user insert");
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, org_id);
 	sqlite3_bind_text(stmt, 3, role_name(role), -1, SQLITE_STATIC);
 	rc = step_done(st, stmt, "user", name, err);
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	if (rc == CH_OK)
 		*id = sqlite3_last_insert_rowid(st->db);
 	return rc;
@@ -142,7 +138,7 @@ enum ch_code store_user_find(struct store *st, const char *name, struct store_us
 	int step;
 
 	snprintf(sql, sizeof(sql), "%s WHERE u.name = ?1", user_columns);
-	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+	if (store_sqlite_statement(st, sql, &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the user lookup");
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
 	step = sqlite3_step(stmt);
@@ -153,7 +149,7 @@ enum ch_code store_user_find(struct store *st, const char *name, struct store_us
 			     name);
 	else
 		rc = store_sqlite_fail(st, err, "looking up a user");
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	return rc;
 }
 
@@ -166,13 +162,13 @@ enum ch_code store_user_list(struct store *st, struct store_user_list *out,
 	int step;
 
 	snprintf(sql, sizeof(sql), "%s ORDER BY o.name, u.name", user_columns);
-	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+	if (store_sqlite_statement(st, sql, &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the user list");
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		list.items = xreallocarray(list.items, list.count + 1, sizeof(*list.items));
 		read_user(stmt, &list.items[list.count++]);
 	}
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	if (step != SQLITE_DONE) {
 		store_user_list_free(&list);
 		return store_sqlite_fail(st, err, "listing users");
@@ -187,13 +183,13 @@ static enum ch_code count_query(struct store *st, const char *sql, int64_t *coun
 	sqlite3_stmt *stmt;
 	enum ch_code rc = CH_OK;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+	if (store_sqlite_statement(st, sql, &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing a count");
 	if (sqlite3_step(stmt) == SQLITE_ROW)
 		*count = sqlite3_column_int64(stmt, 0);
 	else
 		rc = store_sqlite_fail(st, err, "counting rows");
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	return rc;
 }
 
@@ -219,10 +215,8 @@ enum ch_code store_token_add(struct store *st, int64_t user_id,
 	sqlite3_stmt *stmt;
 	enum ch_code rc = CH_OK;
 
-	if (sqlite3_prepare_v2(st->db,
-			       "INSERT INTO tokens (user_id, secret_sha256, created, expires)"
-			       " VALUES (?1, ?2, ?3, ?4)",
-			       -1, &stmt, NULL) != SQLITE_OK)
+	if (store_sqlite_statement(st, "INSERT INTO tokens (user_id, secret_sha256, created, expires)"
+			       " VALUES (?1, ?2, ?3, ?4)", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the token insert");
 	sqlite3_bind_int64(stmt, 1, user_id);
 	sqlite3_bind_blob(stmt, 2, hash, STORE_TOKEN_HASH_BYTES, SQLITE_STATIC);
@@ -235,7 +229,7 @@ enum ch_code store_token_add(struct store *st, int64_t user_id,
 		rc = store_sqlite_fail(st, err, "recording the token");
 	else
 		*id = sqlite3_last_insert_rowid(st->db);
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	return rc;
 }
 
@@ -245,9 +239,7 @@ enum ch_code store_token_revoke(struct store *st, int64_t token_id, int64_t now,
 	sqlite3_stmt *stmt;
 	enum ch_code rc = CH_OK;
 
-	if (sqlite3_prepare_v2(st->db,
-			       "UPDATE tokens SET revoked = ?2 WHERE id = ?1 AND revoked IS NULL",
-			       -1, &stmt, NULL) != SQLITE_OK)
+	if (store_sqlite_statement(st, "UPDATE tokens SET revoked = ?2 WHERE id = ?1 AND revoked IS NULL", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the token revocation");
 	sqlite3_bind_int64(stmt, 1, token_id);
 	sqlite3_bind_int64(stmt, 2, now);
@@ -256,7 +248,7 @@ enum ch_code store_token_revoke(struct store *st, int64_t token_id, int64_t now,
 	else if (sqlite3_changes(st->db) == 0)
 		rc = ch_fail(err, CH_NOT_FOUND, "token %lld not found or already revoked",
 			     (long long)token_id);
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	return rc;
 }
 
@@ -269,12 +261,10 @@ enum ch_code store_token_authenticate(struct store *st,
 	enum ch_code rc = CH_OK;
 	int step;
 
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT t.id, t.expires, t.revoked, u.id, u.org_id, u.role, u.name,"
+	if (store_sqlite_statement(st, "SELECT t.id, t.expires, t.revoked, u.id, u.org_id, u.role, u.name,"
 			       " t.secret_sha256"
 			       " FROM tokens t JOIN users u ON u.id = t.user_id"
-			       " WHERE t.secret_sha256 = ?1",
-			       -1, &stmt, NULL) != SQLITE_OK)
+			       " WHERE t.secret_sha256 = ?1", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the token lookup");
 	sqlite3_bind_blob(stmt, 1, hash, STORE_TOKEN_HASH_BYTES, SQLITE_STATIC);
 
@@ -315,7 +305,7 @@ enum ch_code store_token_authenticate(struct store *st,
 	*out = who;
 
 out:
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	return rc;
 }
 
@@ -326,17 +316,15 @@ enum ch_code store_chat_identity_link(struct store *st, int64_t user_id, const c
 	sqlite3_stmt *stmt;
 	enum ch_code rc;
 
-	if (sqlite3_prepare_v2(st->db,
-			       "INSERT INTO chat_identities (user_id, platform, workspace, chat_user)"
-			       " VALUES (?1, ?2, ?3, ?4)",
-			       -1, &stmt, NULL) != SQLITE_OK)
+	if (store_sqlite_statement(st, "INSERT INTO chat_identities (user_id, platform, workspace, chat_user)"
+			       " VALUES (?1, ?2, ?3, ?4)", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the chat identity insert");
 	sqlite3_bind_int64(stmt, 1, user_id);
 	sqlite3_bind_text(stmt, 2, platform, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 3, workspace, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 4, chat_user, -1, SQLITE_STATIC);
 	rc = step_done(st, stmt, "chat identity", chat_user, err);
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	return rc;
 }
 
@@ -347,12 +335,10 @@ enum ch_code store_attack_technique_put(struct store *st, const char *id, const 
 	sqlite3_stmt *stmt;
 	enum ch_code rc = CH_OK;
 
-	if (sqlite3_prepare_v2(st->db,
-			       "INSERT INTO attack_techniques (id, name, tactics, domain, revoked)"
+	if (store_sqlite_statement(st, "INSERT INTO attack_techniques (id, name, tactics, domain, revoked)"
 			       " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET"
 			       " name = excluded.name, tactics = excluded.tactics,"
-			       " domain = excluded.domain, revoked = excluded.revoked",
-			       -1, &stmt, NULL) != SQLITE_OK)
+			       " domain = excluded.domain, revoked = excluded.revoked", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the technique insert");
 	sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
@@ -361,7 +347,7 @@ enum ch_code store_attack_technique_put(struct store *st, const char *id, const 
 	sqlite3_bind_int(stmt, 5, revoked);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		rc = store_sqlite_fail(st, err, "recording a technique");
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	return rc;
 }
 
@@ -372,8 +358,7 @@ enum ch_code store_attack_technique_get(struct store *st, const char *id, bool *
 	enum ch_code rc = CH_OK;
 	int step;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT revoked FROM attack_techniques WHERE id = ?1", -1,
-			       &stmt, NULL) != SQLITE_OK)
+	if (store_sqlite_statement(st, "SELECT revoked FROM attack_techniques WHERE id = ?1", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the technique lookup");
 	sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
 	step = sqlite3_step(stmt);
@@ -386,7 +371,7 @@ enum ch_code store_attack_technique_get(struct store *st, const char *id, bool *
 	} else {
 		rc = store_sqlite_fail(st, err, "looking up a technique");
 	}
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	return rc;
 }
 

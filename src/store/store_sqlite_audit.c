@@ -57,15 +57,14 @@ static enum ch_code last_hash(struct store *st, char out[HEX_SHA256], struct ch_
 	sqlite3_stmt *stmt;
 	int step;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT sha256 FROM audit_log ORDER BY id DESC LIMIT 1", -1,
-			       &stmt, NULL) != SQLITE_OK)
+	if (store_sqlite_statement(st, "SELECT sha256 FROM audit_log ORDER BY id DESC LIMIT 1", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the audit chain lookup");
 	step = sqlite3_step(stmt);
 	if (step == SQLITE_ROW)
 		snprintf(out, HEX_SHA256, "%s", (const char *)sqlite3_column_text(stmt, 0));
 	else
 		memcpy(out, genesis, HEX_SHA256);
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
 		return store_sqlite_fail(st, err, "reading the audit chain");
 	return CH_OK;
@@ -86,11 +85,9 @@ static enum ch_code insert_entry(struct store *st, const struct store_audit_entr
 	entry_hash(prev, e->time, e->actor_id, actor, e->action, e->object, e->client, e->outcome,
 		   detail, hash);
 
-	if (sqlite3_prepare_v2(st->db,
-			       "INSERT INTO audit_log (time, actor_id, actor, action, object, client,"
+	if (store_sqlite_statement(st, "INSERT INTO audit_log (time, actor_id, actor, action, object, client,"
 			       " outcome, detail, prev_sha256, sha256)"
-			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-			       -1, &stmt, NULL) != SQLITE_OK)
+			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the audit insert");
 	sqlite3_bind_int64(stmt, 1, e->time);
 	if (e->actor_id)
@@ -107,7 +104,7 @@ static enum ch_code insert_entry(struct store *st, const struct store_audit_entr
 	sqlite3_bind_text(stmt, 10, hash, -1, SQLITE_STATIC);
 	rc = sqlite3_step(stmt) == SQLITE_DONE ? CH_OK
 					       : store_sqlite_fail(st, err, "appending to the audit log");
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	return rc;
 }
 
@@ -116,11 +113,14 @@ enum ch_code store_audit_append(struct store *st, const struct store_audit_entry
 {
 	enum ch_code rc;
 
-	/* Inside the caller's transaction the entry commits with the change it
-	 * records. On its own it takes the write lock first, so two writers
+	/* Inside the caller's write transaction the entry commits with the
+	 * change it records. On its own it takes the write lock first, so two writers
 	 * cannot both chain to the same previous entry. */
-	if (!sqlite3_get_autocommit(st->db))
+	if (sqlite3_txn_state(st->db, NULL) == SQLITE_TXN_WRITE)
 		return insert_entry(st, entry, err);
+	/* A read transaction cannot safely become a write one once another
+	 * writer has committed, so it ends here. */
+	store_read_end(st);
 
 	rc = store_sqlite_exec(st, "BEGIN IMMEDIATE", "starting an audit transaction", err);
 	if (rc != CH_OK)
@@ -160,10 +160,8 @@ enum ch_code store_audit_list(struct store *st, int64_t since, size_t limit,
 	sqlite3_stmt *stmt;
 	int step;
 
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT id, time, actor, action, object, client, outcome, detail, sha256"
-			       " FROM audit_log WHERE time >= ?1 ORDER BY id LIMIT ?2",
-			       -1, &stmt, NULL) != SQLITE_OK)
+	if (store_sqlite_statement(st, "SELECT id, time, actor, action, object, client, outcome, detail, sha256"
+			       " FROM audit_log WHERE time >= ?1 ORDER BY id LIMIT ?2", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the audit query");
 	sqlite3_bind_int64(stmt, 1, since);
 	sqlite3_bind_int64(stmt, 2, (int64_t)limit);
@@ -182,7 +180,7 @@ enum ch_code store_audit_list(struct store *st, int64_t since, size_t limit,
 		r->detail = store_sqlite_strdup(stmt, 7);
 		r->sha256 = store_sqlite_strdup(stmt, 8);
 	}
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	if (step != SQLITE_DONE) {
 		store_audit_list_free(&list);
 		return store_sqlite_fail(st, err, "reading the audit log");
@@ -206,10 +204,8 @@ enum ch_code store_audit_verify(struct store *st, int64_t *bad_id, struct ch_err
 
 	memcpy(prev, genesis, HEX_SHA256);
 	*bad_id = 0;
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT id, time, COALESCE(actor_id, 0), actor, action, object, client,"
-			       " outcome, detail, prev_sha256, sha256 FROM audit_log ORDER BY id",
-			       -1, &stmt, NULL) != SQLITE_OK)
+	if (store_sqlite_statement(st, "SELECT id, time, COALESCE(actor_id, 0), actor, action, object, client,"
+			       " outcome, detail, prev_sha256, sha256 FROM audit_log ORDER BY id", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the audit check");
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		entry_hash(prev, sqlite3_column_int64(stmt, 1), sqlite3_column_int64(stmt, 2),
@@ -223,7 +219,7 @@ enum ch_code store_audit_verify(struct store *st, int64_t *bad_id, struct ch_err
 		}
 		memcpy(prev, hash, HEX_SHA256);
 	}
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
 		return store_sqlite_fail(st, err, "checking the audit log");
 	return CH_OK;

@@ -36,7 +36,7 @@ static enum ch_code query_counts(struct store *st, const char *sql, int64_t sinc
 	struct store_count_list list = { 0 };
 	int step;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+	if (store_sqlite_statement(st, sql, &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing a digest query");
 	sqlite3_bind_int64(stmt, 1, since);
 	if (sqlite3_bind_parameter_count(stmt) >= 2)
@@ -47,7 +47,7 @@ static enum ch_code query_counts(struct store *st, const char *sql, int64_t sinc
 
 		count_list_add(&list, key ? (const char *)key : "", sqlite3_column_int64(stmt, 1));
 	}
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	if (step != SQLITE_DONE) {
 		store_count_list_free(&list);
 		return store_sqlite_fail(st, err, "running a digest query");
@@ -95,15 +95,14 @@ enum ch_code store_new_total(struct store *st, int64_t since, int64_t *out, stru
 	sqlite3_stmt *stmt = NULL;
 	enum ch_code rc = CH_OK;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT COUNT(*) FROM indicators WHERE first_seen >= ?1",
-			       -1, &stmt, NULL) != SQLITE_OK)
+	if (store_sqlite_statement(st, "SELECT COUNT(*) FROM indicators WHERE first_seen >= ?1", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing a count");
 	sqlite3_bind_int64(stmt, 1, since);
 	if (sqlite3_step(stmt) == SQLITE_ROW)
 		*out = sqlite3_column_int64(stmt, 0);
 	else
 		rc = store_sqlite_fail(st, err, "counting new indicators");
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	return rc;
 }
 
@@ -125,11 +124,9 @@ enum ch_code store_new_warnings(struct store *st, int64_t since, struct store_co
 	struct store_count_list list = { 0 };
 	int step;
 
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT warnings, warnlist, COUNT(*) FROM indicators"
+	if (store_sqlite_statement(st, "SELECT warnings, warnlist, COUNT(*) FROM indicators"
 			       " WHERE first_seen >= ?1 AND warnings != 0"
-			       " GROUP BY warnings, warnlist",
-			       -1, &stmt, NULL) != SQLITE_OK)
+			       " GROUP BY warnings, warnlist", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the warning query");
 	sqlite3_bind_int64(stmt, 1, since);
 
@@ -150,7 +147,7 @@ enum ch_code store_new_warnings(struct store *st, int64_t since, struct store_co
 			count_list_bump(&list, key, n);
 		}
 	}
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	if (step != SQLITE_DONE) {
 		store_count_list_free(&list);
 		return store_sqlite_fail(st, err, "counting warnings");
@@ -164,11 +161,11 @@ static int64_t scalar(struct store *st, const char *sql)
 	sqlite3_stmt *stmt;
 	int64_t v = -1;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+	if (store_sqlite_statement(st, sql, &stmt) != SQLITE_OK)
 		return -1;
 	if (sqlite3_step(stmt) == SQLITE_ROW)
 		v = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	return v;
 }
 

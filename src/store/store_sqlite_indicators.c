@@ -258,12 +258,10 @@ static enum ch_code load_indicator_sources(struct store *st, struct store_indica
 	size_t n = 0;
 	int step;
 
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT s.name, COUNT(*) FROM report_indicators ri"
+	if (store_sqlite_statement(st, "SELECT s.name, COUNT(*) FROM report_indicators ri"
 			       " JOIN reports r ON r.id = ri.report_id"
 			       " JOIN sources s ON s.id = r.source_id"
-			       " WHERE ri.indicator_id = ?1 GROUP BY s.name ORDER BY s.name",
-			       -1, &stmt, NULL) != SQLITE_OK)
+			       " WHERE ri.indicator_id = ?1 GROUP BY s.name ORDER BY s.name", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the source lookup");
 	sqlite3_bind_int64(stmt, 1, ind->id);
 
@@ -274,25 +272,24 @@ static enum ch_code load_indicator_sources(struct store *st, struct store_indica
 		ind->sources[n] = NULL;
 		ind->report_count += (size_t)sqlite3_column_int64(stmt, 1);
 	}
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	if (step != SQLITE_DONE)
 		return store_sqlite_fail(st, err, "reading the sources of an indicator");
 	return CH_OK;
 }
 
-enum ch_code store_indicator_get(struct store *st, enum ioc_type type, const char *value,
-				 struct store_indicator *out, struct ch_error *err)
+enum ch_code store_sqlite_indicator_row(struct store *st, enum ioc_type type, const char *value,
+					bool with_sources, struct store_indicator *out,
+					struct ch_error *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	struct store_indicator ind = { 0 };
 	enum ch_code rc = CH_OK;
 	int step;
 
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT id, registrable, first_seen, last_seen, times_seen, tlp,"
+	if (store_sqlite_statement(st, "SELECT id, registrable, first_seen, last_seen, times_seen, tlp,"
 			       " confidence, warnings, warnlist FROM indicators"
-			       " WHERE type = ?1 AND value = ?2",
-			       -1, &stmt, NULL) != SQLITE_OK)
+			       " WHERE type = ?1 AND value = ?2", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the indicator lookup");
 	sqlite3_bind_text(stmt, 1, ioc_type_name(type), -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, value, -1, SQLITE_STATIC);
@@ -319,7 +316,7 @@ enum ch_code store_indicator_get(struct store *st, enum ioc_type type, const cha
 	ind.warnings = (uint32_t)sqlite3_column_int64(stmt, 7);
 	ind.warnlist = store_sqlite_strdup(stmt, 8);
 
-	rc = load_indicator_sources(st, &ind, err);
+	rc = with_sources ? load_indicator_sources(st, &ind, err) : CH_OK;
 	if (rc != CH_OK) {
 		store_indicator_free(&ind);
 		goto out;
@@ -327,6 +324,12 @@ enum ch_code store_indicator_get(struct store *st, enum ioc_type type, const cha
 	*out = ind;
 
 out:
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	return rc;
+}
+
+enum ch_code store_indicator_get(struct store *st, enum ioc_type type, const char *value,
+				 struct store_indicator *out, struct ch_error *err)
+{
+	return store_sqlite_indicator_row(st, type, value, true, out, err);
 }

@@ -49,7 +49,7 @@ static enum ch_code org_name(struct store *st, int64_t org_id, char *out, size_t
 	sqlite3_stmt *stmt;
 	enum ch_code rc = CH_OK;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT name FROM orgs WHERE id = ?1", -1, &stmt, NULL) !=
+	if (store_sqlite_statement(st, "SELECT name FROM orgs WHERE id = ?1", &stmt) !=
 	    SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the organisation lookup");
 	sqlite3_bind_int64(stmt, 1, org_id);
@@ -57,7 +57,7 @@ static enum ch_code org_name(struct store *st, int64_t org_id, char *out, size_t
 		snprintf(out, cap, "%s", (const char *)sqlite3_column_text(stmt, 0));
 	else
 		rc = ch_fail(err, CH_NOT_FOUND, "organisation %lld not found", (long long)org_id);
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	return rc;
 }
 
@@ -69,7 +69,7 @@ static enum ch_code insert_pairs(struct store *st, const char *sql, int64_t repo
 
 	if (count == 0)
 		return CH_OK;
-	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+	if (store_sqlite_statement(st, sql, &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing a reader insert");
 	for (size_t i = 0; i < count && rc == CH_OK; i++) {
 		sqlite3_bind_int64(stmt, 1, report_id);
@@ -78,7 +78,7 @@ static enum ch_code insert_pairs(struct store *st, const char *sql, int64_t repo
 			rc = store_sqlite_fail(st, err, "recording the readers of a report");
 		sqlite3_reset(stmt);
 	}
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	return rc;
 }
 
@@ -90,10 +90,8 @@ static enum ch_code insert_techniques(struct store *st, int64_t report_id,
 
 	if (count == 0)
 		return CH_OK;
-	if (sqlite3_prepare_v2(st->db,
-			       "INSERT OR IGNORE INTO report_techniques (report_id, technique_id)"
-			       " VALUES (?1, ?2)",
-			       -1, &stmt, NULL) != SQLITE_OK)
+	if (store_sqlite_statement(st, "INSERT OR IGNORE INTO report_techniques (report_id, technique_id)"
+			       " VALUES (?1, ?2)", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the technique link");
 	for (size_t i = 0; i < count && rc == CH_OK; i++) {
 		sqlite3_bind_int64(stmt, 1, report_id);
@@ -102,7 +100,7 @@ static enum ch_code insert_techniques(struct store *st, int64_t report_id,
 			rc = store_sqlite_fail(st, err, "linking a technique");
 		sqlite3_reset(stmt);
 	}
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	return rc;
 }
 
@@ -158,11 +156,9 @@ enum ch_code store_report_create(struct store *st, const struct store_report_wri
 	if (rc != CH_OK)
 		return rc;
 
-	if (sqlite3_prepare_v2(st->db,
-			       "INSERT INTO reports (source_id, kind, title, tlp, created,"
+	if (store_sqlite_statement(st, "INSERT INTO reports (source_id, kind, title, tlp, created,"
 			       " submitter_id, org_id, anonymous, fields)"
-			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-			       -1, &stmt, NULL) != SQLITE_OK)
+			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the report insert");
 	sqlite3_bind_int64(stmt, 1, source_id);
 	sqlite3_bind_text(stmt, 2, in->kind, -1, SQLITE_STATIC);
@@ -179,7 +175,7 @@ enum ch_code store_report_create(struct store *st, const struct store_report_wri
 	sqlite3_bind_text(stmt, 9, in->fields_json, -1, SQLITE_STATIC);
 	rc = sqlite3_step(stmt) == SQLITE_DONE ? CH_OK
 					       : store_sqlite_fail(st, err, "recording the report");
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	if (rc != CH_OK)
 		return rc;
 	report_id = sqlite3_last_insert_rowid(st->db);
@@ -263,11 +259,9 @@ static enum ch_code load_report_links(struct store *st, struct store_report *r, 
 	sqlite3_stmt *stmt;
 	int step;
 
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT i.type, i.value FROM report_indicators ri"
+	if (store_sqlite_statement(st, "SELECT i.type, i.value FROM report_indicators ri"
 			       " JOIN indicators i ON i.id = ri.indicator_id"
-			       " WHERE ri.report_id = ?1 ORDER BY i.type, i.value LIMIT ?2",
-			       -1, &stmt, NULL) != SQLITE_OK)
+			       " WHERE ri.report_id = ?1 ORDER BY i.type, i.value LIMIT ?2", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the report indicators query");
 	sqlite3_bind_int64(stmt, 1, r->id);
 	sqlite3_bind_int64(stmt, 2, (int64_t)max);
@@ -282,22 +276,19 @@ static enum ch_code load_report_links(struct store *st, struct store_report *r, 
 			ref->type = IOC_NONE;
 		ref->value = store_sqlite_strdup(stmt, 1);
 	}
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	if (step != SQLITE_DONE)
 		return store_sqlite_fail(st, err, "reading the indicators of a report");
 
-	if (sqlite3_prepare_v2(st->db, "SELECT COUNT(*) FROM report_indicators WHERE report_id = ?1",
-			       -1, &stmt, NULL) != SQLITE_OK)
+	if (store_sqlite_statement(st, "SELECT COUNT(*) FROM report_indicators WHERE report_id = ?1", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the indicator count");
 	sqlite3_bind_int64(stmt, 1, r->id);
 	if (sqlite3_step(stmt) == SQLITE_ROW)
 		r->indicator_total = (size_t)sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT technique_id FROM report_techniques WHERE report_id = ?1"
-			       " ORDER BY technique_id",
-			       -1, &stmt, NULL) != SQLITE_OK)
+	if (store_sqlite_statement(st, "SELECT technique_id FROM report_techniques WHERE report_id = ?1"
+			       " ORDER BY technique_id", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the technique query");
 	sqlite3_bind_int64(stmt, 1, r->id);
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -305,7 +296,7 @@ static enum ch_code load_report_links(struct store *st, struct store_report *r, 
 					      sizeof(*r->techniques));
 		r->techniques[r->technique_count++] = store_sqlite_strdup(stmt, 0);
 	}
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	if (step != SQLITE_DONE)
 		return store_sqlite_fail(st, err, "reading the techniques of a report");
 	return CH_OK;
@@ -320,23 +311,21 @@ enum ch_code store_report_get(struct store *st, int64_t id, const struct princip
 	enum ch_code rc;
 	int step;
 
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT " REPORT_COLUMNS REPORT_JOINS " WHERE r.id = :id AND " READABLE,
-			       -1, &stmt, NULL) != SQLITE_OK)
+	if (store_sqlite_statement(st, "SELECT " REPORT_COLUMNS REPORT_JOINS " WHERE r.id = :id AND " READABLE, &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the report query");
 	bind_named_int(stmt, ":id", id);
 	bind_reader(stmt, reader);
 	step = sqlite3_step(stmt);
 	if (step == SQLITE_DONE) {
-		sqlite3_finalize(stmt);
+		store_sqlite_release(st, stmt);
 		return ch_fail(err, CH_NOT_FOUND, "report %lld not found", (long long)id);
 	}
 	if (step != SQLITE_ROW) {
-		sqlite3_finalize(stmt);
+		store_sqlite_release(st, stmt);
 		return store_sqlite_fail(st, err, "reading a report");
 	}
 	read_report(stmt, &r);
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 
 	rc = load_report_links(st, &r, max_indicators, err);
 	if (rc != CH_OK) {
@@ -355,15 +344,13 @@ enum ch_code store_report_list(struct store *st, const struct principal *reader,
 	sqlite3_stmt *stmt;
 	int step;
 
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT " REPORT_COLUMNS REPORT_JOINS
+	if (store_sqlite_statement(st, "SELECT " REPORT_COLUMNS REPORT_JOINS
 			       " WHERE (:kind IS NULL OR r.kind = :kind)"
 			       " AND r.created >= :since"
 			       " AND (:tlp < 0 OR r.tlp = :tlp)"
 			       " AND (:text IS NULL OR instr(lower(r.title), lower(:text)) > 0)"
 			       " AND (:before = 0 OR r.id < :before)"
-			       " AND " READABLE " ORDER BY r.id DESC LIMIT :limit",
-			       -1, &stmt, NULL) != SQLITE_OK)
+			       " AND " READABLE " ORDER BY r.id DESC LIMIT :limit", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the report list");
 	if (filter->kind)
 		sqlite3_bind_text(stmt, sqlite3_bind_parameter_index(stmt, ":kind"), filter->kind, -1,
@@ -386,7 +373,7 @@ enum ch_code store_report_list(struct store *st, const struct principal *reader,
 		list.items = xreallocarray(list.items, list.count + 1, sizeof(*list.items));
 		read_report(stmt, &list.items[list.count++]);
 	}
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	if (step != SQLITE_ROW && step != SQLITE_DONE) {
 		store_report_list_free(&list);
 		return store_sqlite_fail(st, err, "listing reports");
@@ -411,52 +398,55 @@ enum ch_code store_indicator_view_get(struct store *st, enum ioc_type type, cons
 {
 	struct store_indicator_view view;
 	sqlite3_stmt *stmt = NULL;
-	int64_t readable = 0, first = 0, last = 0;
+	int64_t total = 0, readable = 0, first = 0, last = 0;
 	enum ch_code rc;
 	int step;
 
 	memset(&view, 0, sizeof(view));
-	rc = store_indicator_get(st, type, value, &view.indicator, err);
+	rc = store_sqlite_indicator_row(st, type, value, false, &view.indicator, err);
 	if (rc != CH_OK)
 		return rc;
 
 	/* Dates and counts from the reports this reader may see only, so a
 	 * hidden earlier report cannot be inferred from first_seen. */
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT COUNT(*), MIN(r.created), MAX(r.created), MAX(r.tlp)"
-			       " FROM report_indicators ri JOIN reports r ON r.id = ri.report_id"
-			       " WHERE ri.indicator_id = :id AND " READABLE,
-			       -1, &stmt, NULL) != SQLITE_OK) {
+	if (store_sqlite_statement(st,
+				   "SELECT COUNT(*),"
+				   " SUM(CASE WHEN " READABLE " THEN 1 ELSE 0 END),"
+				   " MIN(CASE WHEN " READABLE " THEN r.created END),"
+				   " MAX(CASE WHEN " READABLE " THEN r.created END),"
+				   " MAX(CASE WHEN " READABLE " THEN r.tlp END)"
+				   " FROM report_indicators ri JOIN reports r ON r.id = ri.report_id"
+				   " WHERE ri.indicator_id = :id",
+				   &stmt) != SQLITE_OK) {
 		rc = store_sqlite_fail(st, err, "preparing the indicator history query");
 		goto fail;
 	}
 	bind_named_int(stmt, ":id", view.indicator.id);
 	bind_reader(stmt, reader);
 	if (sqlite3_step(stmt) == SQLITE_ROW) {
-		readable = sqlite3_column_int64(stmt, 0);
-		first = sqlite3_column_int64(stmt, 1);
-		last = sqlite3_column_int64(stmt, 2);
-		view.max_tlp_read = (enum tlp_level)sqlite3_column_int(stmt, 3);
+		total = sqlite3_column_int64(stmt, 0);
+		readable = sqlite3_column_int64(stmt, 1);
+		first = sqlite3_column_int64(stmt, 2);
+		last = sqlite3_column_int64(stmt, 3);
+		view.max_tlp_read = (enum tlp_level)sqlite3_column_int(stmt, 4);
 	}
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	stmt = NULL;
 	if (readable == 0) {
 		rc = ch_fail(err, CH_NOT_FOUND, "%s %s: not found", ioc_type_name(type), value);
 		goto fail;
 	}
 	view.report_total = (size_t)readable;
-	if ((size_t)readable < view.indicator.report_count) {
+	if (readable < total) {
 		view.indicator.first_seen = first;
 		view.indicator.last_seen = last;
 		view.indicator.times_seen = readable;
 	}
 
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT " REPORT_COLUMNS REPORT_JOINS
+	if (store_sqlite_statement(st, "SELECT " REPORT_COLUMNS REPORT_JOINS
 			       " JOIN report_indicators ri ON ri.report_id = r.id"
 			       " WHERE ri.indicator_id = :id AND " READABLE
-			       " ORDER BY r.id DESC LIMIT :limit",
-			       -1, &stmt, NULL) != SQLITE_OK) {
+			       " ORDER BY r.id DESC LIMIT :limit", &stmt) != SQLITE_OK) {
 		rc = store_sqlite_fail(st, err, "preparing the indicator reports query");
 		goto fail;
 	}
@@ -468,16 +458,13 @@ enum ch_code store_indicator_view_get(struct store *st, enum ioc_type type, cons
 						   sizeof(*view.reports.items));
 		read_report(stmt, &view.reports.items[view.reports.count++]);
 	}
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	if (step != SQLITE_DONE) {
 		rc = store_sqlite_fail(st, err, "reading the reports of an indicator");
 		goto fail;
 	}
 
 	/* Sources from readable reports only. */
-	for (char **s = view.indicator.sources; s && *s; s++)
-		free(*s);
-	free(view.indicator.sources);
 	view.indicator.sources = xcalloc(view.reports.count + 1, sizeof(char *));
 	for (size_t i = 0, n = 0; i < view.reports.count; i++) {
 		bool seen = false;
@@ -506,13 +493,11 @@ enum ch_code store_indicator_search(struct store *st, const char *text,
 	sqlite3_stmt *stmt;
 	int step;
 
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT i.type, i.value FROM indicators i"
+	if (store_sqlite_statement(st, "SELECT i.type, i.value FROM indicators i"
 			       " WHERE instr(i.value, :text) > 0 AND EXISTS ("
 			       "  SELECT 1 FROM report_indicators ri JOIN reports r ON r.id = ri.report_id"
 			       "  WHERE ri.indicator_id = i.id AND " READABLE ")"
-			       " ORDER BY i.id DESC LIMIT :limit",
-			       -1, &stmt, NULL) != SQLITE_OK)
+			       " ORDER BY i.id DESC LIMIT :limit", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the indicator search");
 	sqlite3_bind_text(stmt, sqlite3_bind_parameter_index(stmt, ":text"), text, -1, SQLITE_STATIC);
 	bind_named_int(stmt, ":limit", (int64_t)limit);
@@ -525,7 +510,7 @@ enum ch_code store_indicator_search(struct store *st, const char *text,
 		refs[n].value = store_sqlite_strdup(stmt, 1);
 		n++;
 	}
-	sqlite3_finalize(stmt);
+	store_sqlite_release(st, stmt);
 	if (step != SQLITE_DONE) {
 		for (size_t i = 0; i < n; i++)
 			free(refs[i].value);
