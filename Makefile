@@ -1,6 +1,7 @@
 # The README's entry points. Each target installs what it needs first.
 #   make build   release-style build at build/ctihub
-#   make run     build, ingest the demo set into ./ctihub.db, print the digest
+#   make run     build, ingest the demo set into ./ctihub.db, print the digest,
+#                then serve the API on 127.0.0.1:8080 until Ctrl-C
 #   make check   every test under AddressSanitizer and UBSan, plus fuzzing
 #   make bench   benchmarks against their baselines (see docs/benchmarks.md)
 
@@ -9,6 +10,7 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 5
 DB         ?= ctihub.db
+LISTEN     ?= 127.0.0.1:8080
 
 .PHONY: all build run check unit fuzz bench clean bootstrap
 
@@ -30,6 +32,7 @@ run: build
 	./$(BUILD)/ctihub --db $(DB) --warninglist examples/warninglists ingest --source demo-feeds --tlp CLEAR examples/feeds/*
 	./$(BUILD)/ctihub --db $(DB) --warninglist examples/warninglists ingest --source analyst-notes --tlp AMBER examples/notes/*
 	./$(BUILD)/ctihub --db $(DB) digest --since 1d
+	./$(BUILD)/ctihub --db $(DB) --warninglist examples/warninglists serve --listen $(LISTEN)
 
 $(ASAN_BUILD)/build.ninja:
 	@./scripts/bootstrap
