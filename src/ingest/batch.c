@@ -15,55 +15,20 @@
  * about 35 MB of memory here. */
 #define DEFAULT_BATCH_SIZE 250000
 
-void batch_init(struct ingest_run *run)
+static void batch_setup(struct batch *b, size_t cap)
 {
-	size_t cap = run->opt->batch_size ? run->opt->batch_size : DEFAULT_BATCH_SIZE;
-
-	run->cap = cap;
-	run->count = 0;
-	run->sightings = xreallocarray(NULL, cap, sizeof(*run->sightings));
-	arena_init(&run->arena, 1 << 20);
+	b->sightings = xreallocarray(NULL, cap, sizeof(*b->sightings));
+	b->count = 0;
+	arena_init(&b->arena, 1 << 20);
 }
 
-void batch_free(struct ingest_run *run)
-{
-	free(run->sightings);
-	arena_free(&run->arena);
-	run->sightings = NULL;
-}
-
-enum ch_code batch_add(struct ingest_run *run, const struct ioc *ioc, struct ch_error *err)
-{
-	struct store_sighting *s = &run->sightings[run->count];
-
-	s->type = ioc->type;
-	s->value = arena_strndup(&run->arena, ioc->value, ioc->value_len);
-	s->value_len = ioc->value_len;
-	s->registrable = ioc->registrable[0]
-			 ? arena_strndup(&run->arena, ioc->registrable, strlen(ioc->registrable))
-			 : NULL;
-	s->warnings = ioc->warnings;
-	s->warnlist = ioc->warnlist_name;
-	s->tlp = run->opt->tlp;
-	s->confidence = run->opt->confidence;
-	s->seen = run->opt->now;
-
-	run->count++;
-	run->summary->values++;
-	if (ioc->warnings)
-		run->summary->warned++;
-
-	if (run->count == run->cap)
-		return batch_flush(run, err);
-	return CH_OK;
-}
-
-enum ch_code batch_flush(struct ingest_run *run, struct ch_error *err)
+/* Stores one batch and commits; runs on the writer thread. */
+static enum ch_code store_batch(struct ingest_run *run, struct batch *b, struct ch_error *err)
 {
 	size_t created = 0;
 	enum ch_code rc;
 
-	if (run->count == 0 && !run->in_transaction)
+	if (b->count == 0 && !run->in_transaction)
 		return CH_OK;
 	if (!run->in_transaction) {
 		rc = store_begin(run->store, err);
@@ -71,9 +36,7 @@ enum ch_code batch_flush(struct ingest_run *run, struct ch_error *err)
 			return rc;
 		run->in_transaction = true;
 	}
-
-	rc = store_sightings_add(run->store, run->report_id, run->sightings, run->count,
-				 &created, err);
+	rc = store_sightings_add(run->store, run->report_id, b->sightings, b->count, &created, err);
 	if (rc == CH_OK)
 		rc = store_commit(run->store, err);
 	if (rc != CH_OK) {
@@ -81,12 +44,147 @@ enum ch_code batch_flush(struct ingest_run *run, struct ch_error *err)
 		run->in_transaction = false;
 		return rc;
 	}
-
 	run->in_transaction = false;
 	run->summary->new_indicators += created;
-	run->count = 0;
-	arena_reset(&run->arena);
 	return CH_OK;
+}
+
+static void *writer_main(void *arg)
+{
+	struct ingest_run *run = arg;
+
+	pthread_mutex_lock(&run->lock);
+	for (;;) {
+		while (!run->pending && !run->quit)
+			pthread_cond_wait(&run->changed, &run->lock);
+		if (!run->pending)
+			break;
+
+		struct batch *b = run->pending;
+		struct ch_error err = { 0 };
+		bool skip = run->writer_rc != CH_OK;
+
+		pthread_mutex_unlock(&run->lock);
+		enum ch_code rc = skip ? CH_OK : store_batch(run, b, &err);
+		b->count = 0;
+		arena_reset(&b->arena);
+		pthread_mutex_lock(&run->lock);
+
+		if (rc != CH_OK && run->writer_rc == CH_OK) {
+			run->writer_rc = rc;
+			run->writer_err = err;
+		}
+		run->pending = NULL;
+		pthread_cond_broadcast(&run->changed);
+	}
+	pthread_mutex_unlock(&run->lock);
+	return NULL;
+}
+
+void batch_init(struct ingest_run *run)
+{
+	run->cap = run->opt->batch_size ? run->opt->batch_size : DEFAULT_BATCH_SIZE;
+	batch_setup(&run->batches[0], run->cap);
+	batch_setup(&run->batches[1], run->cap);
+	run->filling = &run->batches[0];
+	run->pending = NULL;
+	run->quit = false;
+	run->writer_rc = CH_OK;
+	pthread_mutex_init(&run->lock, NULL);
+	pthread_cond_init(&run->changed, NULL);
+	run->writer_started = pthread_create(&run->writer, NULL, writer_main, run) == 0;
+}
+
+void batch_free(struct ingest_run *run)
+{
+	if (run->writer_started) {
+		pthread_mutex_lock(&run->lock);
+		run->quit = true;
+		pthread_cond_broadcast(&run->changed);
+		pthread_mutex_unlock(&run->lock);
+		pthread_join(run->writer, NULL);
+		run->writer_started = false;
+	}
+	pthread_mutex_destroy(&run->lock);
+	pthread_cond_destroy(&run->changed);
+	for (int i = 0; i < 2; i++) {
+		free(run->batches[i].sightings);
+		arena_free(&run->batches[i].arena);
+		run->batches[i].sightings = NULL;
+	}
+}
+
+/* Waits until the writer has stored the batch it holds; returns its first
+ * error, if any. Called with the lock held. */
+static enum ch_code wait_writer(struct ingest_run *run, struct ch_error *err)
+{
+	while (run->pending)
+		pthread_cond_wait(&run->changed, &run->lock);
+	if (run->writer_rc != CH_OK && err)
+		*err = run->writer_err;
+	return run->writer_rc;
+}
+
+/* Gives the filling batch to the writer and switches to the other one. */
+static enum ch_code hand_over(struct ingest_run *run, struct ch_error *err)
+{
+	enum ch_code rc;
+
+	pthread_mutex_lock(&run->lock);
+	rc = wait_writer(run, err);
+	if (rc == CH_OK) {
+		run->pending = run->filling;
+		run->filling = run->filling == &run->batches[0] ? &run->batches[1] : &run->batches[0];
+		pthread_cond_broadcast(&run->changed);
+	}
+	pthread_mutex_unlock(&run->lock);
+	return rc;
+}
+
+enum ch_code batch_add(struct ingest_run *run, const struct ioc *ioc, struct ch_error *err)
+{
+	struct batch *b = run->filling;
+	struct store_sighting *s = &b->sightings[b->count];
+
+	s->type = ioc->type;
+	s->value = arena_strndup(&b->arena, ioc->value, ioc->value_len);
+	s->value_len = ioc->value_len;
+	s->registrable = ioc->registrable[0]
+			 ? arena_strndup(&b->arena, ioc->registrable, strlen(ioc->registrable))
+			 : NULL;
+	s->warnings = ioc->warnings;
+	s->warnlist = ioc->warnlist_name;
+	s->tlp = run->opt->tlp;
+	s->confidence = run->opt->confidence;
+	s->seen = run->opt->now;
+
+	b->count++;
+	run->summary->values++;
+	if (ioc->warnings)
+		run->summary->warned++;
+
+	if (b->count == run->cap)
+		return hand_over(run, err);
+	return CH_OK;
+}
+
+enum ch_code batch_finish(struct ingest_run *run, struct ch_error *err)
+{
+	enum ch_code rc;
+
+	if (!run->writer_started) {
+		/* No thread could be started: store in this thread instead. */
+		rc = store_batch(run, run->filling, err);
+		run->filling->count = 0;
+		return rc;
+	}
+	rc = hand_over(run, err);
+	if (rc != CH_OK)
+		return rc;
+	pthread_mutex_lock(&run->lock);
+	rc = wait_writer(run, err);
+	pthread_mutex_unlock(&run->lock);
+	return rc;
 }
 
 void run_invalid(struct ingest_run *run, size_t line, const char *value, size_t len,

@@ -1,35 +1,61 @@
 /*
- * Private to ingest: a batch of sightings waiting for one transaction.
- * Values are copied into a string arena whose chunks never move, so a
- * batch of hundreds of thousands of sightings costs a few allocations.
+ * Private to ingest: batches of sightings, each written in one
+ * transaction. Values are copied into a string arena whose chunks never
+ * move, so a batch of hundreds of thousands of sightings costs a few
+ * allocations.
+ *
+ * Two batches alternate: the reader fills one while a writer thread sorts
+ * and stores the other, so parsing and SQLite work overlap on two cores.
+ * Only the writer thread touches the store between batch_init and
+ * batch_finish; the reader waits for the writer before reusing a batch.
  */
 #ifndef CTIHUB_INGEST_BATCH_H
 #define CTIHUB_INGEST_BATCH_H
 
+#include <pthread.h>
+
 #include "ingest/ingest.h"
 #include "util/arena.h"
 
-/* Running state of one ingest: the store, the report, the open batch. */
+struct batch {
+	struct store_sighting *sightings;
+	size_t count;
+	struct arena arena;
+};
+
+/* Running state of one ingest: the store, the report, the batches. */
 struct ingest_run {
 	struct store *store;
 	const struct ingest_options *opt;
 	struct ingest_summary *summary;
 	const char *name;
 	int64_t report_id;
-	bool in_transaction;
+	bool in_transaction;   /* the store has a write transaction open */
 
-	struct store_sighting *sightings;
-	size_t count;
+	struct batch batches[2];
+	struct batch *filling; /* the batch the reader adds to */
 	size_t cap;
-	struct arena arena;
+
+	/* Hand-over to the writer thread, guarded by lock. */
+	pthread_t writer;
+	bool writer_started;
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	struct batch *pending;  /* given to the writer, not yet stored */
+	bool quit;
+	enum ch_code writer_rc; /* first failure of the writer */
+	struct ch_error writer_err;
 };
 
 void batch_init(struct ingest_run *run);
+/* Stops the writer thread and frees the batches. */
 void batch_free(struct ingest_run *run);
-/* Adds a parsed indicator; flushes (commits) when the batch is full. */
+/* Adds a parsed indicator; hands the batch to the writer when it is full.
+ * Returns the writer's error when an earlier batch failed. */
 enum ch_code batch_add(struct ingest_run *run, const struct ioc *ioc, struct ch_error *err);
-/* Writes the pending sightings and commits. */
-enum ch_code batch_flush(struct ingest_run *run, struct ch_error *err);
+/* Hands the filling batch to the writer (even an empty one, which commits
+ * an open transaction) and waits until everything is stored. */
+enum ch_code batch_finish(struct ingest_run *run, struct ch_error *err);
 
 /* Reports a value that does not parse, through the caller's callback. */
 void run_invalid(struct ingest_run *run, size_t line, const char *value, size_t len,

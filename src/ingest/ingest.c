@@ -161,18 +161,24 @@ enum ch_code ingest_buffer(struct store *st, const char *name, const char *data,
 		break;
 	}
 
-	/* Commit what was read even when stopped, so no accepted value is lost. */
+	/* Commit what was read even when stopped, so no accepted value is lost.
+	 * After a failure the writer is still waited for, so the store is
+	 * quiet before it is rolled back below. */
 	if (rc == CH_OK || rc == CH_INTERRUPTED) {
-		enum ch_code flush_rc = batch_flush(&run, err);
+		struct ch_error finish_err = { 0 };
+		enum ch_code finish_rc = batch_finish(&run, &finish_err);
 
-		if (flush_rc != CH_OK)
-			rc = flush_rc;
+		if (finish_rc != CH_OK) {
+			rc = finish_rc;
+			*err = finish_err;
+		}
 	}
 
 out:
+	/* batch_free joins the writer, so the store is idle before rollback. */
+	batch_free(&run);
 	if (run.in_transaction)
 		store_rollback(st);
-	batch_free(&run);
 	return rc;
 }
 

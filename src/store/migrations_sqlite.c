@@ -116,6 +116,11 @@ const char *const sqlite_migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
 	"CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
 	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+
+	/* 4: no query reads indicators by registrable domain (the digest groups
+	 * over a full scan), and keeping the index cost random B-tree inserts
+	 * on every domain and URL ingested. */
+	"DROP INDEX indicators_registrable;",
 };
 
 const size_t sqlite_migration_count = sizeof(sqlite_migrations) / sizeof(sqlite_migrations[0]);
