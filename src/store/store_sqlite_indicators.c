@@ -67,21 +67,33 @@ void store_sqlite_finalize_ingest(struct store *st)
 	sqlite3_finalize(st->link_range);
 }
 
-/* A sort entry: the type and the first seven bytes of the value packed so
- * that comparing keys as integers orders like (type, value), which settles
- * most comparisons without touching the strings. */
+/* A sort entry: the type and the first fifteen bytes of the value packed
+ * into two integers so that comparing them orders like (type, value). Most
+ * comparisons end there without touching the strings, even for URLs that
+ * all start with "http://". */
 struct sort_entry {
 	uint64_t key;
+	uint64_t key2;
 	const struct store_sighting *sighting;
 };
 
-static uint64_t sort_key(const struct store_sighting *s)
+static uint64_t pack_bytes(const char *s, size_t len, size_t from, size_t count)
 {
-	uint64_t key = (uint64_t)s->type << 56;
+	uint64_t key = 0;
 
-	for (size_t i = 0; i < 7 && i < s->value_len; i++)
-		key |= (uint64_t)(unsigned char)s->value[i] << (8 * (6 - i));
+	for (size_t i = 0; i < count; i++) {
+		unsigned char c = from + i < len ? (unsigned char)s[from + i] : 0;
+
+		key = key << 8 | c;
+	}
 	return key;
+}
+
+static void set_sort_keys(struct sort_entry *e, const struct store_sighting *s)
+{
+	e->key = (uint64_t)s->type << 56 | pack_bytes(s->value, s->value_len, 0, 7);
+	e->key2 = pack_bytes(s->value, s->value_len, 7, 8);
+	e->sighting = s;
 }
 
 static int compare_entries(const void *a, const void *b)
@@ -91,11 +103,13 @@ static int compare_entries(const void *a, const void *b)
 
 	if (x->key != y->key)
 		return x->key < y->key ? -1 : 1;
-	/* Equal keys mean equal types and equal first seven bytes, and a value
-	 * shorter than that is then equal to the other one. */
-	if (x->sighting->value_len <= 7 || y->sighting->value_len <= 7)
+	if (x->key2 != y->key2)
+		return x->key2 < y->key2 ? -1 : 1;
+	/* Equal keys mean equal types and equal first fifteen bytes, and a
+	 * value shorter than that is then equal to the other one. */
+	if (x->sighting->value_len <= 15 || y->sighting->value_len <= 15)
 		return 0;
-	return strcmp(x->sighting->value + 7, y->sighting->value + 7);
+	return strcmp(x->sighting->value + 15, y->sighting->value + 15);
 }
 
 /* Binds the columns shared by the insert and the update: ?1 type, ?2 value,
@@ -186,10 +200,8 @@ enum ch_code store_sightings_add(struct store *st, int64_t report_id,
 	size_t created = 0;
 	enum ch_code rc = CH_OK;
 
-	for (size_t i = 0; i < count; i++) {
-		order[i].key = sort_key(&batch[i]);
-		order[i].sighting = &batch[i];
-	}
+	for (size_t i = 0; i < count; i++)
+		set_sort_keys(&order[i], &batch[i]);
 	qsort(order, count, sizeof(*order), compare_entries);
 
 	for (size_t i = 0; i < count;) {
