@@ -64,6 +64,7 @@ fuzz: $(FUZZ_BUILD)/build.ninja
 
 bench: build
 	./bench/run
+	./bench/http
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) build-bench

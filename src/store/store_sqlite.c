@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store/migrations.h"
 #include "store/sqlite_private.h"
@@ -146,6 +147,24 @@ static enum ch_code migrate(struct store *st, struct ch_error *err)
 	return CH_OK;
 }
 
+/* Busy handler: a writer waits for another connection's write lock in
+ * short steps (0.1 ms, doubling to at most 2 ms) for up to 5 s. SQLite's
+ * default handler sleeps up to 100 ms at a time, which stalls every
+ * connection a server thread serves while one short audit insert waits. */
+static int wait_for_lock(void *ctx, int attempts)
+{
+	long step_us = 100L << (attempts < 5 ? attempts : 5);
+	long waited_us = 0;
+
+	(void)ctx;
+	for (int i = 0; i < attempts; i++)
+		waited_us += 100L << (i < 5 ? i : 5);
+	if (waited_us >= 5000000L)
+		return 0;
+	usleep((useconds_t)step_us);
+	return 1;
+}
+
 /* Process-wide SQLite settings, applied once before the first connection:
  * every connection is used by one thread at a time, so SQLite's own
  * mutexes and its memory statistics (one global lock per allocation) are
@@ -172,7 +191,7 @@ enum ch_code store_open(const char *path, struct store **out, struct ch_error *e
 			     path, st->db ? sqlite3_errmsg(st->db) : "out of memory");
 		goto fail;
 	}
-	sqlite3_busy_timeout(st->db, 5000);
+	sqlite3_busy_handler(st->db, wait_for_lock, NULL);
 
 	rc = store_sqlite_exec(st,
 		      "PRAGMA journal_mode = WAL;"
