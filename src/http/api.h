@@ -56,6 +56,11 @@ bool api_parse_body(struct http_request *req, struct http_response *res, json_t 
 void api_audit(struct http_request *req, const struct principal *who, const char *action,
 	       const char *object, const char *outcome, const char *detail);
 
+/* Audits a report shown in a list or in search results when its level
+ * is one whose reads are audited (AMBER+STRICT, RED). */
+void api_audit_listed(struct http_request *req, const struct principal *who,
+		      const struct store_report *r);
+
 /* Handlers, one file per area. */
 void api_report_create(struct http_request *req, struct http_response *res);
 void api_report_get(struct http_request *req, struct http_response *res);

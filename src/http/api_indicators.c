@@ -126,6 +126,7 @@ void api_search(struct http_request *req, struct http_response *res)
 	struct ioc *ioc;
 	json_t *indicators, *report_items, *obj;
 	size_t ref_count = 0;
+	enum ch_code rc;
 
 	if (!api_authenticate(req, res, false, &who))
 		return;
@@ -160,12 +161,17 @@ void api_search(struct http_request *req, struct http_response *res)
 
 	filter.text = q;
 	report_items = json_array();
-	if (store_report_list(st, &who, &filter, &reports, &err) == CH_OK) {
-		for (size_t i = 0; i < reports.count; i++)
+	rc = store_report_list(st, &who, &filter, &reports, &err);
+	/* The audit entries are writes, so they come after the read
+	 * transaction ends. */
+	store_read_end(st);
+	if (rc == CH_OK) {
+		for (size_t i = 0; i < reports.count; i++) {
+			api_audit_listed(req, &who, &reports.items[i]);
 			json_array_append_new(report_items, api_report_json(&reports.items[i], false));
+		}
 		store_report_list_free(&reports);
 	}
-	store_read_end(st);
 	http_reply_json(res, 200,
 			json_pack("{s:s, s:o, s:o}", "query", q, "indicators", indicators, "reports",
 				  report_items));

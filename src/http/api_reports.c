@@ -262,6 +262,17 @@ void api_report_get(struct http_request *req, struct http_response *res)
 	store_report_free(&r);
 }
 
+void api_audit_listed(struct http_request *req, const struct principal *who,
+		      const struct store_report *r)
+{
+	char object[64];
+
+	if (!access_read_is_audited(r->tlp))
+		return;
+	snprintf(object, sizeof(object), "report:%lld", (long long)r->id);
+	api_audit(req, who, "report.read", object, "ok", "listed");
+}
+
 static bool parse_list_filter(struct http_request *req, struct http_response *res,
 			      struct store_report_filter *f)
 {
@@ -347,12 +358,7 @@ void api_report_list(struct http_request *req, struct http_response *res)
 	for (size_t i = 0; i < list.count; i++) {
 		const struct store_report *r = &list.items[i];
 
-		if (access_read_is_audited(r->tlp)) {
-			char object[64];
-
-			snprintf(object, sizeof(object), "report:%lld", (long long)r->id);
-			api_audit(req, &who, "report.read", object, "ok", "listed");
-		}
+		api_audit_listed(req, &who, r);
 		json_array_append_new(items, api_report_json(r, false));
 	}
 	reply = json_pack("{s:o}", "reports", items);

@@ -118,6 +118,14 @@ static void drain_and_stop(struct http_server *s, struct MHD_Daemon *daemon, int
 		log_warn(NULL, "libmicrohttpd could not stop accepting connections, so new ones "
 			 "are served until the requests in flight finish.");
 		*fd = -1;
+	} else {
+		/* Stop listening, so that a client connecting during the drain
+		 * is refused at once instead of waiting in the backlog and being
+		 * reset when the socket closes. On Linux this also resets the
+		 * connections still in the backlog. The socket is closed only
+		 * after MHD_stop_daemon, because MHD's worker threads may still
+		 * hold it until then. */
+		shutdown(*fd, SHUT_RDWR);
 	}
 	log_info(NULL, "Stopping: no new connections are accepted. Requests in flight: %d.",
 		 http_metrics_in_flight(s->metrics));

@@ -39,6 +39,7 @@ $(head -20 "$TEST_DIR/out")"
 }
 
 for doc in "$CTIHUB_SOURCE_ROOT/README.md" "$CTIHUB_SOURCE_ROOT"/docs/*.md; do
+	[ "$(basename "$doc")" = api.md ] && continue # needs a server: api_docs.sh runs it
 	# Each document starts from an empty database, as a reader would.
 	rm -f "$work"/ctihub.db*
 	run_doc "$doc"

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Runs every command shown in docs/api.md against a real server: each line
+# that starts with "$ " inside a ```console block, in order, in one shell,
+# so variables set by one line (TOKEN, BOB_TOKEN, ID) reach the next ones.
+# The database first gets the demo files, as `make run` does. A command
+# must exit 0 unless its line ends in "# exit N".
+. "$(dirname "$0")/api_lib.sh"
+
+DOC="$CTIHUB_SOURCE_ROOT/docs/api.md"
+work="$TEST_DIR/work"
+mkdir -p "$work"
+
+ctihub init >/dev/null || fail "init failed"
+ctihub --warninglist "$EXAMPLES/warninglists" ingest --source demo-feeds --tlp CLEAR \
+	"$EXAMPLES"/feeds/* >/dev/null || fail "ingest of the demo feeds failed"
+ctihub --warninglist "$EXAMPLES/warninglists" ingest --source analyst-notes --tlp AMBER \
+	"$EXAMPLES"/notes/* >/dev/null || fail "ingest of the demo notes failed"
+api_start --warninglist "$EXAMPLES/warninglists" || { finish; exit 1; }
+check_contains "serve prints the admin token" cth_ "$ADMIN_TOKEN"
+
+# The variables that the "Try it" section tells the reader to set.
+export CTIHUB_URL=$API_URL
+export ADMIN_TOKEN
+
+# run_line COMMAND: runs one documented command in this shell (so its
+# variables persist) from the work folder, with output in $TEST_DIR/out.
+run_line() {
+	local here=$PWD
+
+	cd "$work" || return 99
+	eval "$1" >"$TEST_DIR/out" 2>&1
+	line_status=$?
+	cd "$here" || return 99
+}
+
+commands=0
+in_block=0
+while IFS= read -r line; do
+	case "$line" in
+	'```console'*) in_block=1; continue ;;
+	'```'*) in_block=0; continue ;;
+	esac
+	[ "$in_block" = 1 ] || continue
+	case "$line" in
+	'$ '*) ;;
+	*) continue ;;
+	esac
+	cmd=${line#\$ }
+	expected=0
+	if [[ "$cmd" =~ \#\ exit\ ([0-9]+)$ ]]; then
+		expected=${BASH_REMATCH[1]}
+	fi
+	commands=$((commands + 1))
+	run_line "$cmd"
+	if [ "$line_status" = "$expected" ]; then
+		pass
+	else
+		fail "api.md: '$cmd' exited $line_status, expected $expected; output:
+$(head -c 2000 "$TEST_DIR/out")"
+	fi
+done <"$DOC"
+
+# Guards against a change in the block markup that would skip every example.
+check_eq "api.md has its examples" 1 "$([ "$commands" -ge 30 ] && echo 1)"
+
+finish
