@@ -310,6 +310,10 @@ int cmd_token(int argc, char **argv)
 		case 'e':
 			if (time_parse_duration(optarg, &lifetime, &err) != CH_OK)
 				return cli_usage_error("token", "%s", err.message);
+			if (lifetime <= 0)
+				return cli_usage_error("token", "invalid --expires '%s': use a lifetime "
+						       "above zero, such as 90d, or leave it out for none",
+						       optarg);
 			break;
 		case 'h':
 			fputs(token_help, stdout);

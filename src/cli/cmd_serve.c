@@ -36,8 +36,9 @@ static void print_help(void)
 	       "  --listen ADDR:PORT  address to listen on (default 127.0.0.1:8080;\n"
 	       "                      :PORT listens on every interface)\n"
 	       "  --threads N         worker threads (default: one per core)\n"
-	       "  --rate-limit N      requests per second per token, bursts of 2N\n"
-	       "                      (default 50; 0 turns the limit off)\n"
+	       "  --rate-limit N      requests per second per token, and per client address\n"
+	       "                      for requests without a valid token; bursts of 2N\n"
+	       "                      (default 50; 0 turns the limits off)\n"
 	       "  --body-max BYTES    largest request body accepted (default 1048576)\n"
 	       "  --public-read       let readers without a token see TLP:CLEAR reports\n"
 	       "  --warninglist PATH  flag values found on this MISP warning list\n"
@@ -164,6 +165,7 @@ int cmd_serve(int argc, char **argv)
 	app.db_path = cli_globals.db_path;
 	app.warnlists = wl;
 	app.ratelimit = rate ? ratelimit_new((double)rate, (unsigned)rate * 2) : NULL;
+	app.client_ratelimit = rate ? ratelimit_new((double)rate, (unsigned)rate * 2) : NULL;
 	config.routes = api_routes;
 	config.route_count = api_route_count;
 	config.app = &app;
@@ -177,6 +179,7 @@ int cmd_serve(int argc, char **argv)
 		status = cli_fail(rc, &err);
 
 	ratelimit_free(app.ratelimit);
+	ratelimit_free(app.client_ratelimit);
 out:
 	ioc_warnlists_free(wl);
 	return status;

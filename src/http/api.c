@@ -83,6 +83,36 @@ void api_audit(struct http_request *req, const struct principal *who, const char
 			  err.message);
 }
 
+/* Key for the per-client limiter: FNV-1a of the client address, with the
+ * top bit set so it never equals a token id. */
+static uint64_t client_key(const char *client)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (const char *p = client ? client : ""; *p; p++) {
+		h ^= (unsigned char)*p;
+		h *= 1099511628211ULL;
+	}
+	return h | (1ULL << 63);
+}
+
+/* Applies the per-client limit; false after writing a 429 reply. */
+static bool client_allowed(struct http_request *req, struct http_response *res)
+{
+	const struct api_app *app = req->app;
+	int retry_after = 0;
+
+	if (!app->client_ratelimit ||
+	    ratelimit_check(app->client_ratelimit, client_key(req->client), time_now_ms(),
+			    &retry_after))
+		return true;
+	res->retry_after = retry_after;
+	http_reply_fail(res, CH_RATE_LIMITED, NULL,
+			"too many requests without a valid token from this address; retry after %d s",
+			retry_after);
+	return false;
+}
+
 bool api_authenticate(struct http_request *req, struct http_response *res, bool required,
 		      struct principal *who)
 {
@@ -97,12 +127,16 @@ bool api_authenticate(struct http_request *req, struct http_response *res, bool 
 	who->public_read = app->public_read;
 	if (!header) {
 		if (!required)
-			return true;
+			return client_allowed(req, res);
 		http_reply_fail(res, CH_UNAUTHORIZED, NULL,
 				"this route needs an API token: send 'Authorization: Bearer TOKEN'");
 		return false;
 	}
+	/* Rejected tokens are audited, so guessing is limited per address
+	 * before any audit entry is written. */
 	if (strncasecmp(header, "Bearer ", 7) != 0 || strlen(header + 7) > TOKEN_TEXT_MAX) {
+		if (!client_allowed(req, res))
+			return false;
 		api_audit(req, NULL, "token.reject", "token:unknown", "rejected",
 			  "malformed Authorization header");
 		http_reply_fail(res, CH_UNAUTHORIZED, NULL,
@@ -115,6 +149,8 @@ bool api_authenticate(struct http_request *req, struct http_response *res, bool 
 		return false;
 	token_hash(header + 7, strlen(header + 7), hash);
 	if (store_token_authenticate(st, hash, time_now(), who, &err) != CH_OK) {
+		if (!client_allowed(req, res))
+			return false;
 		api_audit(req, NULL, "token.reject", "token:unknown", "rejected", err.message);
 		log_warn(req->request_id, "rejected a token from %s: %s", req->client, err.message);
 		who->authenticated = false;

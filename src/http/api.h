@@ -29,6 +29,9 @@ struct api_app {
 	const char *db_path;
 	bool public_read;                   /* anonymous readers may see CLEAR */
 	struct ratelimit *ratelimit;        /* per token; NULL when disabled */
+	/* Per client address, for requests without a valid token: rejected
+	 * tokens (each one is audited) and anonymous reads. NULL: no limit. */
+	struct ratelimit *client_ratelimit;
 	const struct ioc_warnlists *warnlists;
 };
 

@@ -150,6 +150,12 @@ void api_search(struct http_request *req, struct http_response *res)
 	} else if (store_indicator_search(st, q, &who, SEARCH_RESULTS_MAX, &refs, &ref_count, &err) ==
 		   CH_OK) {
 		for (size_t i = 0; i < ref_count; i++) {
+			if (access_read_is_audited(refs[i].max_tlp_read)) {
+				char object[64];
+
+				snprintf(object, sizeof(object), "indicator:%lld", (long long)refs[i].id);
+				api_audit(req, &who, "indicator.read", object, "ok", "search");
+			}
 			json_array_append_new(indicators,
 					      json_pack("{s:s, s:s}", "type", ioc_type_name(refs[i].type),
 							"value", refs[i].value));

@@ -231,8 +231,12 @@ enum ch_code store_report_create(struct store *st, const struct store_report_wri
 				 int64_t *id, struct ch_error *err);
 
 struct store_indicator_ref {
+	int64_t id;
 	enum ioc_type type;
 	char *value;
+	/* Most restrictive TLP among the reports that showed it to the reader;
+	 * set by store_indicator_search only. */
+	enum tlp_level max_tlp_read;
 };
 
 struct store_report {

@@ -493,11 +493,12 @@ enum ch_code store_indicator_search(struct store *st, const char *text,
 	sqlite3_stmt *stmt;
 	int step;
 
-	if (store_sqlite_statement(st, "SELECT i.type, i.value FROM indicators i"
-			       " WHERE instr(i.value, :text) > 0 AND EXISTS ("
-			       "  SELECT 1 FROM report_indicators ri JOIN reports r ON r.id = ri.report_id"
-			       "  WHERE ri.indicator_id = i.id AND " READABLE ")"
-			       " ORDER BY i.id DESC LIMIT :limit", &stmt) != SQLITE_OK)
+	if (store_sqlite_statement(st, "SELECT type, value, max_tlp, id FROM (SELECT i.id, i.type, i.value,"
+			       "  (SELECT MAX(r.tlp) FROM report_indicators ri"
+			       "   JOIN reports r ON r.id = ri.report_id"
+			       "   WHERE ri.indicator_id = i.id AND " READABLE ") AS max_tlp"
+			       " FROM indicators i WHERE instr(i.value, :text) > 0)"
+			       " WHERE max_tlp IS NOT NULL ORDER BY id DESC LIMIT :limit", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the indicator search");
 	sqlite3_bind_text(stmt, sqlite3_bind_parameter_index(stmt, ":text"), text, -1, SQLITE_STATIC);
 	bind_named_int(stmt, ":limit", (int64_t)limit);
@@ -508,6 +509,8 @@ enum ch_code store_indicator_search(struct store *st, const char *text,
 				       NULL) != CH_OK)
 			refs[n].type = IOC_NONE;
 		refs[n].value = store_sqlite_strdup(stmt, 1);
+		refs[n].max_tlp_read = (enum tlp_level)sqlite3_column_int(stmt, 2);
+		refs[n].id = sqlite3_column_int64(stmt, 3);
 		n++;
 	}
 	store_sqlite_release(st, stmt);

@@ -218,6 +218,24 @@ check_code "another token is not limited" 200
 sleep "${retry_after:-1}"
 req GET /api/v1/me "$MEMBER"
 check_code "after Retry-After" 200
+
+# Rejected tokens and anonymous reads are limited per client address, and
+# a rejected token over the limit writes no audit entry.
+rejects=$(audit_count token.reject)
+codes=""
+for i in $(seq 10); do
+	req GET /api/v1/me "cth_wrong$i"
+	codes="$codes $status"
+done
+check_eq "wrong tokens: burst of 4, then 429" " 401 401 401 401 429 429 429 429 429 429" "$codes"
+check_eq "limited rejects are not audited" $((rejects + 4)) "$(audit_count token.reject)"
+sleep 2
+codes=""
+for i in $(seq 6); do
+	req GET /api/v1/reports ""
+	codes="$codes $status"
+done
+check_contains "anonymous reads are limited" 429 "$codes"
 api_stop
 check_stopped "rate-limited server stops"
 

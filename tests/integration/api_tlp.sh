@@ -175,6 +175,10 @@ req GET "/api/v1/search?q=${indicator[RED]:3:12}" "${token[a2]}"
 check_eq "search by title lists the RED report" 1 \
 	"$(jget "int(any(r['id'] == ${report_id[RED]} for r in j['reports']))")"
 check_eq "audit: a RED report listed by search is logged" $((audit_before + 1)) "$(count_search_audit)"
+check_eq "search by part of a value finds the RED indicator" 1 \
+	"$(jget "int(any(i['value'] == '${indicator[RED]}' for i in j['indicators']))")"
+check_eq "audit: an indicator found by search is logged" 1 \
+	"$(audit_has a2 indicator.read "indicator:$(indicator_db_id "${indicator[RED]}")" search)"
 
 # ---- an indicator in an AMBER and a RED report -----------------------------
 # The RED report comes first, so its date differs from the AMBER one and a

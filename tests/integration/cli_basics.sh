@@ -42,6 +42,9 @@ check_status "ingest missing file" 3 ctihub ingest "$TEST_DIR/does-not-exist.txt
 check_status "digest bad duration" 2 ctihub digest --since 7x
 check_status "digest bad format" 2 ctihub digest --format xml
 check_status "search on empty store" 1 ctihub search evil.com
+ctihub org add testers >/dev/null
+ctihub user add tess --org testers --role member >/dev/null
+check_status "token with zero lifetime" 2 ctihub token create tess --expires 0s
 
 out=$(ctihub --db "$TEST_DIR/other.db" init)
 check_contains "init with --db" "other.db ready" "$out"
