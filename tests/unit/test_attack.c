@@ -19,25 +19,9 @@
 
 #include <cmocka.h>
 
+#include "shared_data.h"
+
 #include "model/attack.h"
-
-/* Path of name under the shared data directory, or NULL after printing why
- * the test skips. Fails instead when CTIHUB_REQUIRE_SHARED=1. */
-static const char *shared_path(const char *name, char *buf, size_t cap)
-{
-	const char *root = getenv("CTIHUB_SHARED_DATA");
-	const char *require = getenv("CTIHUB_REQUIRE_SHARED");
-	struct stat st;
-
-	snprintf(buf, cap, "%s/%s", root ? root : "", name);
-	if (root && stat(buf, &st) == 0)
-		return buf;
-	if (require && strcmp(require, "1") == 0)
-		fail_msg("shared data %s is missing and CTIHUB_REQUIRE_SHARED=1", buf);
-	fprintf(stderr, "test_attack: SKIPPED, shared data %s is missing (set "
-			"CTIHUB_SHARED_DATA)\n", buf);
-	return NULL;
-}
 
 /* Totals over every technique an import hands to the callback. */
 struct tally {

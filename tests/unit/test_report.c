@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "shared_data.h"
+
 #include "ioc/warnlist.h"
 #include "model/attack.h"
 #include "model/report.h"
@@ -51,41 +53,6 @@ static const struct report_context fake_ctx = {
 };
 
 static const struct report_context empty_ctx = { 0 };
-
-static const char *shared_path(const char *name, char *buf, size_t cap)
-{
-	const char *root = getenv("CTIHUB_SHARED_DATA");
-	const char *require = getenv("CTIHUB_REQUIRE_SHARED");
-	struct stat st;
-
-	snprintf(buf, cap, "%s/%s", root ? root : "", name);
-	if (root && stat(buf, &st) == 0)
-		return buf;
-	if (require && strcmp(require, "1") == 0)
-		fail_msg("shared data %s is missing and CTIHUB_REQUIRE_SHARED=1", buf);
-	fprintf(stderr, "test_report: SKIPPED, shared data %s is missing (set "
-			"CTIHUB_SHARED_DATA)\n", buf);
-	return NULL;
-}
-
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	long size;
-	char *data;
-
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	size = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	data = malloc((size_t)size + 1);
-	assert_non_null(data);
-	assert_int_equal(fread(data, 1, (size_t)size, f), (size_t)size);
-	data[size] = '\0';
-	fclose(f);
-	return data;
-}
 
 static json_t *parse_body(const char *text)
 {
@@ -885,7 +852,7 @@ static void test_report_hunting_yara(void **state)
 		skip();
 		return;
 	}
-	rule = read_file(path);
+	rule = read_whole_file(path, NULL);
 	accept_json(json_pack("{s:s, s:s, s:s, s:s}", "kind", "hunting", "rule_type", "YARA", "rule",
 			      rule, "description", "COVID-19 themed ransomware"),
 		    &fake_ctx, &in);
@@ -915,7 +882,7 @@ static void test_report_hunting_yara_index(void **state)
 		skip();
 		return;
 	}
-	rule = read_file(path);
+	rule = read_whole_file(path, NULL);
 	body = json_pack("{s:s, s:s, s:s}", "kind", "hunting", "rule_type", "yara", "rule", rule);
 	assert_int_equal(report_validate(body, &fake_ctx, &in, &err), CH_INVALID);
 	assert_string_equal(err.field, "rule");
@@ -956,7 +923,7 @@ static void test_report_hunting_sigma(void **state)
 		skip();
 		return;
 	}
-	rule = read_file(path);
+	rule = read_whole_file(path, NULL);
 	accept_json(json_pack("{s:s, s:s, s:s}", "kind", "hunting", "rule_type", "sigma", "rule",
 			      rule),
 		    &fake_ctx, &in);
@@ -996,7 +963,7 @@ static void test_report_hunting_sigma_t1685(void **state)
 		skip();
 		return;
 	}
-	rule = read_file(path);
+	rule = read_whole_file(path, NULL);
 	accept_json(json_pack("{s:s, s:s, s:s}", "kind", "hunting", "rule_type", "sigma", "rule",
 			      rule),
 		    &fake_ctx, &in);
@@ -1132,7 +1099,7 @@ static void test_report_all_sigma_rules(void **state)
 			if (!strstr(entry->d_name, ".yml"))
 				continue;
 			snprintf(file, sizeof(file), "%s/%s", sub, entry->d_name);
-			rule = read_file(file);
+			rule = read_whole_file(file, NULL);
 			accept_json(json_pack("{s:s, s:s, s:s}", "kind", "hunting", "rule_type",
 					      "sigma", "rule", rule),
 				    &ctx, &in);

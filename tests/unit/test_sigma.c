@@ -15,43 +15,9 @@
 
 #include <cmocka.h>
 
+#include "shared_data.h"
+
 #include "formats/sigma.h"
-
-static const char *shared_path(const char *name, char *buf, size_t cap)
-{
-	const char *root = getenv("CTIHUB_SHARED_DATA");
-	const char *require = getenv("CTIHUB_REQUIRE_SHARED");
-	struct stat st;
-
-	snprintf(buf, cap, "%s/%s", root ? root : "", name);
-	if (root && stat(buf, &st) == 0)
-		return buf;
-	if (require && strcmp(require, "1") == 0)
-		fail_msg("shared data %s is missing and CTIHUB_REQUIRE_SHARED=1", buf);
-	fprintf(stderr, "test_sigma: SKIPPED, shared data %s is missing (set "
-			"CTIHUB_SHARED_DATA)\n", buf);
-	return NULL;
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	long size;
-	char *data;
-
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	size = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	data = malloc((size_t)size + 1);
-	assert_non_null(data);
-	assert_int_equal(fread(data, 1, (size_t)size, f), (size_t)size);
-	data[size] = '\0';
-	fclose(f);
-	*len = (size_t)size;
-	return data;
-}
 
 #define MINIMAL_RULE                                                                  \
 	"title: Suspicious Sc.exe\n"                                                  \
@@ -223,7 +189,7 @@ static void test_sigma_real_rule(void **state)
 		skip();
 		return;
 	}
-	text = read_file(path, &len);
+	text = read_whole_file(path, &len);
 	if (sigma_check(text, len, &r, &err) != CH_OK)
 		fail_msg("rejected: %s", err.message);
 	assert_string_equal(r.title, "Service StartupType Change Via Sc.EXE");
@@ -274,7 +240,7 @@ static void test_sigma_all_real_rules(void **state)
 			if (!strstr(entry->d_name, ".yml"))
 				continue;
 			snprintf(file, sizeof(file), "%s/%s", sub, entry->d_name);
-			text = read_file(file, &len);
+			text = read_whole_file(file, &len);
 			if (sigma_check(text, len, &r, &err) != CH_OK)
 				fail_msg("%s was rejected: %s", file, err.message);
 			assert_non_null(r.title);

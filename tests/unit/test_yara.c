@@ -17,43 +17,9 @@
 
 #include <cmocka.h>
 
+#include "shared_data.h"
+
 #include "formats/yara_check.h"
-
-static const char *shared_path(const char *name, char *buf, size_t cap)
-{
-	const char *root = getenv("CTIHUB_SHARED_DATA");
-	const char *require = getenv("CTIHUB_REQUIRE_SHARED");
-	struct stat st;
-
-	snprintf(buf, cap, "%s/%s", root ? root : "", name);
-	if (root && stat(buf, &st) == 0)
-		return buf;
-	if (require && strcmp(require, "1") == 0)
-		fail_msg("shared data %s is missing and CTIHUB_REQUIRE_SHARED=1", buf);
-	fprintf(stderr, "test_yara: SKIPPED, shared data %s is missing (set "
-			"CTIHUB_SHARED_DATA)\n", buf);
-	return NULL;
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	long size;
-	char *data;
-
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	size = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	data = malloc((size_t)size + 1);
-	assert_non_null(data);
-	assert_int_equal(fread(data, 1, (size_t)size, f), (size_t)size);
-	data[size] = '\0';
-	fclose(f);
-	*len = (size_t)size;
-	return data;
-}
 
 static enum ch_code check(const char *text, struct yara_check_result *r, struct ch_error *err)
 {
@@ -177,7 +143,7 @@ static void test_yara_signature_base(void **state)
 		if (!strstr(entry->d_name, ".yar"))
 			continue;
 		snprintf(file, sizeof(file), "%s/%s", dir_path, entry->d_name);
-		text = read_file(file, &len);
+		text = read_whole_file(file, &len);
 		if (yara_check(text, len, &r, &err) != CH_OK)
 			fail_msg("%s was rejected: %s", entry->d_name, err.message);
 		assert_true(r.rule_count > 0);
@@ -206,7 +172,7 @@ static void test_yara_index_includes_rejected(void **state)
 		skip();
 		return;
 	}
-	text = read_file(path, &len);
+	text = read_whole_file(path, &len);
 	/* The first include is on line 5, after a four-line comment. */
 	assert_int_equal(yara_check(text, len, &r, &err), CH_INVALID);
 	assert_string_equal(err.message, "line 5: includes are disabled");
