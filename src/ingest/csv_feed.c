@@ -101,10 +101,12 @@ static enum ch_code plan_columns(struct ingest_run *run, struct csv_reader *read
 		return rc;
 
 	if (run->opt->column) {
+		struct ch_error column_err = { 0 };
+
 		rc = csv_find_column(&first, plan->dialect.has_header, run->opt->column,
-				     &plan->columns[0], err);
+				     &plan->columns[0], &column_err);
 		if (rc != CH_OK)
-			return ch_fail(err, CH_USAGE, "%s: %s", run->name, err->message);
+			return ch_fail(err, CH_USAGE, "%s: %s", run->name, column_err.message);
 		plan->column_count = 1;
 	} else if (plan->dialect.has_header &&
 		   csv_map_header(&first, &mapped, NULL) == CH_OK) {

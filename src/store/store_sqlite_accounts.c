@@ -14,8 +14,8 @@
 #include "store/sqlite_private.h"
 #include "util/alloc.h"
 
-/* Runs a statement that returns nothing, with text and integer arguments
- * bound by the caller's setup. Maps a UNIQUE violation to CH_CONFLICT. */
+/* Steps a statement whose arguments the caller bound, mapping a UNIQUE
+ * violation to CH_CONFLICT with the name that clashed. */
 static enum ch_code step_done(struct store *st, sqlite3_stmt *stmt, const char *what,
 			      const char *name, struct ch_error *err)
 {

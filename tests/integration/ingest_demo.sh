@@ -65,6 +65,16 @@ check_eq "digest json parses" 0 $?
 out=$(CTIHUB_NOW=1796500000 ctihub digest --since 1h --format json)
 check_contains "later period is empty" '"new_indicators": 0' "$out"
 
+# CSV with the indicator column chosen by name and by number; a name that
+# is not in the header is a usage error that names the columns.
+out=$(ctihub ingest --source column-by-name --column dst_ip "$EXAMPLES/feeds/c2-blocklist.csv" 2>/dev/null)
+check_contains "column by name" "(column dst_ip)" "$out"
+out=$(ctihub ingest --source column-by-number --column 2 "$EXAMPLES/feeds/c2-blocklist.csv" 2>/dev/null)
+check_contains "column by number" "7 values read as csv" "$out"
+err=$(ctihub ingest --source bad-column --column nope "$EXAMPLES/feeds/c2-blocklist.csv" 2>&1 >/dev/null)
+check_contains "unknown column named" "nope" "$err"
+check_contains "unknown column lists the header" "dst_ip" "$err"
+
 # Ingest from standard input.
 out=$(printf 'evil-stdin-test[.]com\n' | ctihub ingest --source pipe -)
 check_contains "stdin ingest" "stdin: 1 values read as list, 1 new indicators" "$out"
