@@ -121,6 +121,11 @@ const char *const sqlite_migrations[] = {
 	 * over a full scan), and keeping the index cost random B-tree inserts
 	 * on every domain and URL ingested. */
 	"DROP INDEX indicators_registrable;",
+
+	/* 5: the digest's "first seen since" queries scan the table (about
+	 * 0.2 s for a million rows), while keeping this index cost about 10%
+	 * of the time of every bulk ingest. */
+	"DROP INDEX indicators_first_seen;",
 };
 
 const size_t sqlite_migration_count = sizeof(sqlite_migrations) / sizeof(sqlite_migrations[0]);
