@@ -130,6 +130,10 @@ static enum ch_code hand_over(struct ingest_run *run, struct ch_error *err)
 {
 	enum ch_code rc;
 
+	/* Sorting here, on the reader's thread, takes that work off the
+	 * writer, which is the slower of the two. */
+	store_sightings_sort(run->filling->sightings, run->filling->count);
+
 	pthread_mutex_lock(&run->lock);
 	rc = wait_writer(run, err);
 	if (rc == CH_OK) {

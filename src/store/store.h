@@ -85,6 +85,11 @@ struct store_sighting {
  * The batch is written in (type, value) order for index locality; the
  * array itself is not reordered.
  */
+/* Sorts a batch into the order store_sightings_add writes in. It touches
+ * no database, so a caller can sort on another thread; a batch that
+ * arrives sorted skips that step inside store_sightings_add. */
+void store_sightings_sort(struct store_sighting *batch, size_t count);
+
 enum ch_code store_sightings_add(struct store *st, int64_t report_id,
 				 struct store_sighting *batch, size_t count,
 				 size_t *new_count, struct ch_error *err);

@@ -191,6 +191,26 @@ static enum ch_code link_range(struct store *st, int64_t report_id, int64_t firs
 	return CH_OK;
 }
 
+void store_sightings_sort(struct store_sighting *batch, size_t count)
+{
+	struct sort_entry *order;
+	struct store_sighting *sorted;
+
+	if (count < 2)
+		return;
+	order = xreallocarray(NULL, count, sizeof(*order));
+	for (size_t i = 0; i < count; i++)
+		set_sort_keys(&order[i], &batch[i]);
+	qsort(order, count, sizeof(*order), compare_entries);
+
+	sorted = xreallocarray(NULL, count, sizeof(*sorted));
+	for (size_t i = 0; i < count; i++)
+		sorted[i] = *order[i].sighting;
+	memcpy(batch, sorted, count * sizeof(*batch));
+	free(sorted);
+	free(order);
+}
+
 enum ch_code store_sightings_add(struct store *st, int64_t report_id,
 				 struct store_sighting *batch, size_t count,
 				 size_t *new_count, struct ch_error *err)
@@ -200,9 +220,15 @@ enum ch_code store_sightings_add(struct store *st, int64_t report_id,
 	size_t created = 0;
 	enum ch_code rc = CH_OK;
 
-	for (size_t i = 0; i < count; i++)
+	bool sorted = true;
+
+	for (size_t i = 0; i < count; i++) {
 		set_sort_keys(&order[i], &batch[i]);
-	qsort(order, count, sizeof(*order), compare_entries);
+		if (i > 0 && sorted && compare_entries(&order[i - 1], &order[i]) > 0)
+			sorted = false;
+	}
+	if (!sorted)
+		qsort(order, count, sizeof(*order), compare_entries);
 
 	for (size_t i = 0; i < count;) {
 		const struct store_sighting *s = order[i].sighting;
