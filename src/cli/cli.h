@@ -50,6 +50,10 @@ int cli_open_store(struct store **st);
 /* Loads the configured warning lists; *out is NULL when none are set. */
 int cli_load_warnlists(struct ioc_warnlists **out);
 
+/* Parses a whole decimal number between min and max; false for anything
+ * else, such as "", "12x" or a value out of range. */
+bool cli_parse_long(const char *text, long min, long max, long *out);
+
 /* Checks a user or organisation name: 1 to 64 printable characters
  * without spaces at either end. */
 enum ch_code cli_check_name(const char *what, const char *name, struct ch_error *err);

@@ -4,6 +4,7 @@
  * and "cli" as the client.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,11 +275,10 @@ static int token_create(struct store *st, const char *name, int64_t lifetime)
 static int token_revoke(struct store *st, const char *id_text)
 {
 	struct ch_error err = { 0 };
-	char *end;
-	long long id = strtoll(id_text, &end, 10);
+	long id;
 	enum ch_code rc;
 
-	if (end == id_text || *end || id <= 0)
+	if (!cli_parse_long(id_text, 1, LONG_MAX, &id))
 		return cli_usage_error("token", "invalid token id '%s': use the number 'token create' "
 				       "logged in the audit log", id_text);
 	rc = store_token_revoke(st, id, time_now(), &err);
@@ -286,7 +286,7 @@ static int token_revoke(struct store *st, const char *id_text)
 		rc = cli_audit(st, "token.revoke", "token", id, "", &err);
 	if (rc != CH_OK)
 		return cli_fail(rc, &err);
-	printf("token %lld revoked\n", id);
+	printf("token %ld revoked\n", id);
 	return 0;
 }
 

@@ -68,15 +68,11 @@ int cmd_audit(int argc, char **argv)
 			if (time_parse_duration(optarg, &period, &err) != CH_OK)
 				return cli_usage_error("audit", "%s", err.message);
 			break;
-		case 'l': {
-			char *end;
-
-			limit = strtol(optarg, &end, 10);
-			if (end == optarg || *end || limit < 1 || limit > 1000000)
+		case 'l':
+			if (!cli_parse_long(optarg, 1, 1000000, &limit))
 				return cli_usage_error("audit", "invalid --limit '%s': use 1 to 1000000",
 						       optarg);
 			break;
-		}
 		case 'j':
 			as_json = true;
 			break;

@@ -103,17 +103,6 @@ static void print_summary(const char *path, const struct ingest_summary *s)
 	       s->report_existed ? " (seen before)" : "");
 }
 
-static bool parse_number(const char *text, long min, long max, long *out)
-{
-	char *end;
-	long v = strtol(text, &end, 10);
-
-	if (end == text || *end || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 int cmd_ingest(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -153,7 +142,7 @@ int cmd_ingest(int argc, char **argv)
 				return cli_usage_error("ingest", "%s", err.message);
 			break;
 		case 'c':
-			if (!parse_number(optarg, 0, 100, &n))
+			if (!cli_parse_long(optarg, 0, 100, &n))
 				return cli_usage_error("ingest", "invalid confidence '%s': use 0 to 100", optarg);
 			opt.confidence = (int)n;
 			break;
@@ -161,12 +150,12 @@ int cmd_ingest(int argc, char **argv)
 			opt.column = optarg;
 			break;
 		case 'm':
-			if (!parse_number(optarg, 0, 1000000000, &n))
+			if (!cli_parse_long(optarg, 0, 1000000000, &n))
 				return cli_usage_error("ingest", "invalid --max-errors '%s': use a count", optarg);
 			out.max_errors = (size_t)n;
 			break;
 		case 'b':
-			if (!parse_number(optarg, 1, 10000000, &n))
+			if (!cli_parse_long(optarg, 1, 10000000, &n))
 				return cli_usage_error("ingest", "invalid --batch-size '%s': use 1 to 10000000", optarg);
 			opt.batch_size = (size_t)n;
 			break;

@@ -84,17 +84,6 @@ static int bootstrap_admin(struct store *st)
 	return 0;
 }
 
-static bool parse_count(const char *text, long min, long max, long *out)
-{
-	char *end;
-	long v = strtol(text, &end, 10);
-
-	if (end == text || *end || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 int cmd_serve(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -124,17 +113,17 @@ int cmd_serve(int argc, char **argv)
 			config.listen = optarg;
 			break;
 		case 't':
-			if (!parse_count(optarg, 1, 256, &n))
+			if (!cli_parse_long(optarg, 1, 256, &n))
 				return cli_usage_error("serve", "invalid --threads '%s': use 1 to 256", optarg);
 			config.threads = (unsigned)n;
 			break;
 		case 'r':
-			if (!parse_count(optarg, 0, 1000000, &rate))
+			if (!cli_parse_long(optarg, 0, 1000000, &rate))
 				return cli_usage_error("serve", "invalid --rate-limit '%s': use 0 to 1000000",
 						       optarg);
 			break;
 		case 'b':
-			if (!parse_count(optarg, 1024, 256L * 1024 * 1024, &n))
+			if (!cli_parse_long(optarg, 1024, 256L * 1024 * 1024, &n))
 				return cli_usage_error("serve",
 						       "invalid --body-max '%s': use 1024 to 268435456 bytes",
 						       optarg);

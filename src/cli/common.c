@@ -4,6 +4,7 @@
  */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,4 +149,17 @@ enum ch_code cli_audit(struct store *st, const char *action, const char *object_
 	entry.outcome = "ok";
 	entry.detail = detail;
 	return store_audit_append(st, &entry, err);
+}
+
+bool cli_parse_long(const char *text, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (end == text || *end || errno || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
 }

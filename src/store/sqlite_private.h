@@ -49,6 +49,10 @@ void store_sqlite_release(struct store *st, sqlite3_stmt *stmt);
 /* Finalizes every cached statement; called from store_close. */
 void store_sqlite_cache_clear(struct store *st);
 
+/* Runs a query whose first row's first column is a count. */
+enum ch_code store_sqlite_count(struct store *st, const char *sql, int64_t *count,
+				struct ch_error *err);
+
 /* Copies a text column, or returns NULL for SQL NULL. */
 char *store_sqlite_strdup(sqlite3_stmt *stmt, int col);
 

@@ -89,6 +89,22 @@ void store_sqlite_cache_clear(struct store *st)
 	st->cache_count = 0;
 }
 
+enum ch_code store_sqlite_count(struct store *st, const char *sql, int64_t *count,
+				struct ch_error *err)
+{
+	sqlite3_stmt *stmt;
+	enum ch_code rc = CH_OK;
+
+	if (store_sqlite_statement(st, sql, &stmt) != SQLITE_OK)
+		return store_sqlite_fail(st, err, "preparing a count");
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		*count = sqlite3_column_int64(stmt, 0);
+	else
+		rc = store_sqlite_fail(st, err, "counting rows");
+	store_sqlite_release(st, stmt);
+	return rc;
+}
+
 char *store_sqlite_strdup(sqlite3_stmt *stmt, int col)
 {
 	const unsigned char *text = sqlite3_column_text(stmt, col);

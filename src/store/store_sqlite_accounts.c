@@ -177,34 +177,18 @@ enum ch_code store_user_list(struct store *st, struct store_user_list *out,
 	return CH_OK;
 }
 
-static enum ch_code count_query(struct store *st, const char *sql, int64_t *count,
-				struct ch_error *err)
-{
-	sqlite3_stmt *stmt;
-	enum ch_code rc = CH_OK;
-
-	if (store_sqlite_statement(st, sql, &stmt) != SQLITE_OK)
-		return store_sqlite_fail(st, err, "preparing a count");
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		*count = sqlite3_column_int64(stmt, 0);
-	else
-		rc = store_sqlite_fail(st, err, "counting rows");
-	store_sqlite_release(st, stmt);
-	return rc;
-}
-
 enum ch_code store_user_count(struct store *st, int64_t *count, struct ch_error *err)
 {
-	return count_query(st, "SELECT COUNT(*) FROM users", count, err);
+	return store_sqlite_count(st, "SELECT COUNT(*) FROM users", count, err);
 }
 
 enum ch_code store_count_rows(struct store *st, int64_t *indicators, int64_t *reports,
 			      struct ch_error *err)
 {
-	enum ch_code rc = count_query(st, "SELECT COUNT(*) FROM indicators", indicators, err);
+	enum ch_code rc = store_sqlite_count(st, "SELECT COUNT(*) FROM indicators", indicators, err);
 
 	if (rc == CH_OK)
-		rc = count_query(st, "SELECT COUNT(*) FROM reports", reports, err);
+		rc = store_sqlite_count(st, "SELECT COUNT(*) FROM reports", reports, err);
 	return rc;
 }
 
@@ -378,5 +362,5 @@ enum ch_code store_attack_technique_get(struct store *st, const char *id, bool *
 enum ch_code store_attack_technique_count(struct store *st, int64_t *count,
 					  struct ch_error *err)
 {
-	return count_query(st, "SELECT COUNT(*) FROM attack_techniques", count, err);
+	return store_sqlite_count(st, "SELECT COUNT(*) FROM attack_techniques", count, err);
 }

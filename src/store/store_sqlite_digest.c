@@ -156,32 +156,24 @@ enum ch_code store_new_warnings(struct store *st, int64_t since, struct store_co
 	return CH_OK;
 }
 
-static int64_t scalar(struct store *st, const char *sql)
-{
-	sqlite3_stmt *stmt;
-	int64_t v = -1;
-
-	if (store_sqlite_statement(st, sql, &stmt) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		v = sqlite3_column_int64(stmt, 0);
-	store_sqlite_release(st, stmt);
-	return v;
-}
-
 enum ch_code store_totals(struct store *st, struct store_totals *out, struct ch_error *err)
 {
 	struct store_totals t = { 0 };
 	struct store_count_list by_type = { 0 };
 	enum ch_code rc;
 
-	t.indicators = scalar(st, "SELECT COUNT(*) FROM indicators");
-	t.reports = scalar(st, "SELECT COUNT(*) FROM reports");
-	t.sources = scalar(st, "SELECT COUNT(*) FROM sources");
-	t.links = scalar(st, "SELECT COUNT(*) FROM report_indicators");
-	t.warned = scalar(st, "SELECT COUNT(*) FROM indicators WHERE warnings != 0");
-	if (t.indicators < 0 || t.reports < 0 || t.sources < 0 || t.links < 0 || t.warned < 0)
-		return store_sqlite_fail(st, err, "counting totals");
+	rc = store_sqlite_count(st, "SELECT COUNT(*) FROM indicators", &t.indicators, err);
+	if (rc == CH_OK)
+		rc = store_sqlite_count(st, "SELECT COUNT(*) FROM reports", &t.reports, err);
+	if (rc == CH_OK)
+		rc = store_sqlite_count(st, "SELECT COUNT(*) FROM sources", &t.sources, err);
+	if (rc == CH_OK)
+		rc = store_sqlite_count(st, "SELECT COUNT(*) FROM report_indicators", &t.links, err);
+	if (rc == CH_OK)
+		rc = store_sqlite_count(st, "SELECT COUNT(*) FROM indicators WHERE warnings != 0",
+					&t.warned, err);
+	if (rc != CH_OK)
+		return rc;
 
 	rc = store_new_by_type(st, INT64_MIN, &by_type, err);
 	if (rc != CH_OK)
