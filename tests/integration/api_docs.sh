@@ -35,22 +35,8 @@ run_line() {
 }
 
 commands=0
-in_block=0
-while IFS= read -r line; do
-	case "$line" in
-	'```console'*) in_block=1; continue ;;
-	'```'*) in_block=0; continue ;;
-	esac
-	[ "$in_block" = 1 ] || continue
-	case "$line" in
-	'$ '*) ;;
-	*) continue ;;
-	esac
-	cmd=${line#\$ }
-	expected=0
-	if [[ "$cmd" =~ \#\ exit\ ([0-9]+)$ ]]; then
-		expected=${BASH_REMATCH[1]}
-	fi
+while IFS= read -r cmd; do
+	expected=$(expected_status "$cmd")
 	commands=$((commands + 1))
 	run_line "$cmd"
 	if [ "$line_status" = "$expected" ]; then
@@ -59,7 +45,7 @@ while IFS= read -r line; do
 		fail "api.md: '$cmd' exited $line_status, expected $expected; output:
 $(head -c 2000 "$TEST_DIR/out")"
 	fi
-done <"$DOC"
+done < <(console_commands "$DOC")
 
 # Guards against a change in the block markup that would skip every example.
 check_eq "api.md has its examples" 1 "$([ "$commands" -ge 30 ] && echo 1)"

@@ -11,22 +11,9 @@ ln -s "$CTIHUB_BIN" "$work/bin/ctihub"
 unset CTIHUB_DB
 
 run_doc() {
-	local doc=$1 in_block=0 line cmd expected status
-	while IFS= read -r line; do
-		case "$line" in
-		'```console'*) in_block=1; continue ;;
-		'```'*) in_block=0; continue ;;
-		esac
-		[ "$in_block" = 1 ] || continue
-		case "$line" in
-		'$ '*) ;;
-		*) continue ;;
-		esac
-		cmd=${line#\$ }
-		expected=0
-		if [[ "$cmd" =~ \#\ exit\ ([0-9]+)$ ]]; then
-			expected=${BASH_REMATCH[1]}
-		fi
+	local doc=$1 cmd expected status
+	while IFS= read -r cmd; do
+		expected=$(expected_status "$cmd")
 		(cd "$work" && PATH="$work/bin:$PATH" bash -c "$cmd") >"$TEST_DIR/out" 2>&1
 		status=$?
 		if [ "$status" = "$expected" ]; then
@@ -35,7 +22,7 @@ run_doc() {
 			fail "$(basename "$doc"): '$cmd' exited $status, expected $expected; output:
 $(head -20 "$TEST_DIR/out")"
 		fi
-	done <"$doc"
+	done < <(console_commands "$doc")
 }
 
 for doc in "$CTIHUB_SOURCE_ROOT/README.md" "$CTIHUB_SOURCE_ROOT"/docs/*.md; do

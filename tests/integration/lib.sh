@@ -74,6 +74,23 @@ require_shared() {
 	exit 77
 }
 
+# console_commands DOC: prints the command of each line that starts with
+# "$ " inside a ```console block of a Markdown document, one per line.
+console_commands() {
+	awk '/^```console/ { inside = 1; next } /^```/ { inside = 0; next }
+		inside && /^\$ / { print substr($0, 3) }' "$1"
+}
+
+# expected_status COMMAND: the exit status a documented command must give,
+# 0 unless the line ends in "# exit N".
+expected_status() {
+	if [[ "$1" =~ \#\ exit\ ([0-9]+)$ ]]; then
+		echo "${BASH_REMATCH[1]}"
+	else
+		echo 0
+	fi
+}
+
 finish() {
 	printf '%d passed, %d failed\n' "$passed" "$failed"
 	[ "$failed" -eq 0 ]
