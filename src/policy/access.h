@@ -36,8 +36,8 @@ enum ch_code role_parse(const char *text, enum role *role, struct ch_error *err)
 
 #define PRINCIPAL_NAME_MAX 64
 
-/* Who is asking. A principal with authenticated == false is an anonymous
- * reader and has no user, organisation or role. */
+/* The caller of a request. A principal with authenticated == false is an
+ * anonymous reader and has no user, organisation or role. */
 struct principal {
 	bool authenticated;
 	bool public_read;       /* the operator lets anonymous readers see CLEAR */
@@ -48,7 +48,7 @@ struct principal {
 	char user_name[PRINCIPAL_NAME_MAX];
 };
 
-/* Who may read one report: its TLP and the readers named on it. */
+/* The read permissions of one report: its TLP and the readers named on it. */
 struct report_readers {
 	enum tlp_level tlp;
 	const int64_t *org_ids;  /* named organisations, AMBER+STRICT */

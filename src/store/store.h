@@ -59,7 +59,7 @@ struct store_report_new {
 };
 
 /* Finds the report of this source with this content hash, or creates it.
- * *existed tells which. */
+ * *existed is true when it was found. */
 enum ch_code store_report_ensure(struct store *st, const struct store_report_new *in,
 				 int64_t *id, bool *existed, struct ch_error *err);
 
@@ -197,8 +197,8 @@ enum ch_code store_token_add(struct store *st, int64_t user_id,
 /* Marks a token revoked; CH_NOT_FOUND for an unknown id. */
 enum ch_code store_token_revoke(struct store *st, int64_t token_id, int64_t now,
 				struct ch_error *err);
-/* Finds the principal for a token hash. CH_UNAUTHORIZED when the token is
- * unknown, revoked or expired (the message says which). */
+/* Finds the principal for a token hash. Returns CH_UNAUTHORIZED when the
+ * token is unknown, revoked or expired, and the message names the reason. */
 enum ch_code store_token_authenticate(struct store *st,
 				      const unsigned char hash[STORE_TOKEN_HASH_BYTES],
 				      int64_t now, struct principal *out, struct ch_error *err);

@@ -361,7 +361,7 @@ enum ch_code store_report_list(struct store *st, const struct principal *reader,
 	bind_named_int(stmt, ":since", filter->since);
 	bind_named_int(stmt, ":tlp", filter->tlp);
 	bind_named_int(stmt, ":before", filter->before);
-	/* One row more than asked tells whether there is a next page. */
+	/* Fetching one row more than requested shows whether a next page exists. */
 	bind_named_int(stmt, ":limit", (int64_t)filter->limit + 1);
 	bind_reader(stmt, reader);
 
