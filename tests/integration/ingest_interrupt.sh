@@ -22,9 +22,12 @@ wait_for_rows() {
 	return 1
 }
 
-# kill -9 in the middle of an ingest.
+# kill -9 in the middle of an ingest. The binary runs directly in the
+# background, not through the ctihub shell function, so that $! is the
+# ingest process itself and not a subshell that the signal would leave
+# its child behind.
 ctihub init >/dev/null
-ctihub ingest --format list --source big --batch-size "$batch" "$TEST_DIR/big.txt" \
+"$CTIHUB_BIN" ingest --format list --source big --batch-size "$batch" "$TEST_DIR/big.txt" \
 	>/dev/null 2>&1 &
 pid=$!
 if wait_for_rows "$pid"; then
@@ -46,7 +49,7 @@ check_eq "one report after rerun" 1 "$(sql 'SELECT COUNT(*) FROM reports')"
 
 # SIGINT commits what was read and exits 130.
 rm -f "$CTIHUB_DB"*
-ctihub ingest --format list --source big --batch-size "$batch" "$TEST_DIR/big.txt" \
+"$CTIHUB_BIN" ingest --format list --source big --batch-size "$batch" "$TEST_DIR/big.txt" \
 	>"$TEST_DIR/out" 2>"$TEST_DIR/err" &
 pid=$!
 if wait_for_rows "$pid"; then
