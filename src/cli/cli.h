@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "ioc/warnlist.h"
+#include "notify/notify.h"
 #include "store/store.h"
 #include "util/error.h"
 
@@ -25,6 +26,7 @@ struct cli_globals {
 	const char *db_path;          /* --db, CTIHUB_DB, or ./ctihub.db */
 	const char *warnlist_paths[32]; /* --warninglist, then CTIHUB_WARNINGLISTS */
 	size_t warnlist_count;
+	const char *config_path;      /* --config, CTIHUB_CONFIG, or none */
 };
 
 extern struct cli_globals cli_globals;
@@ -32,9 +34,11 @@ extern struct cli_globals cli_globals;
 /* Long options shared by every command; append them to a command's table. */
 #define CLI_OPT_DB 1000
 #define CLI_OPT_WARNLIST 1001
+#define CLI_OPT_CONFIG 1002
 #define CLI_GLOBAL_LONG_OPTIONS                                   \
 	{ "db", required_argument, NULL, CLI_OPT_DB },              \
-	{ "warninglist", required_argument, NULL, CLI_OPT_WARNLIST }
+	{ "warninglist", required_argument, NULL, CLI_OPT_WARNLIST }, \
+	{ "config", required_argument, NULL, CLI_OPT_CONFIG }
 
 /* Handles a shared option; returns false when opt is not one of them. */
 bool cli_global_option(int opt, const char *arg);
@@ -49,6 +53,11 @@ int cli_usage_error(const char *command, const char *fmt, ...) __attribute__((fo
 int cli_open_store(struct store **st);
 /* Loads the configured warning lists; *out is NULL when none are set. */
 int cli_load_warnlists(struct ioc_warnlists **out);
+
+/* Loads the notification settings of the configuration file (--config or
+ * CTIHUB_CONFIG); without one, defaults and no sinks. Prints and returns an
+ * exit status on failure, 0 on success. */
+int cli_load_notify(struct notify_config *out);
 
 /* Parses a whole decimal number between min and max; false for anything
  * else, such as "", "12x" or a value out of range. */
@@ -74,5 +83,7 @@ int cmd_ingest(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
+int cmd_le(int argc, char **argv);
+int cmd_outbox(int argc, char **argv);
 
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "formats/yaml_json.h"
 #include "util/alloc.h"
 #include "util/timeutil.h"
 
@@ -21,6 +22,9 @@ bool cli_global_option(int opt, const char *arg)
 	switch (opt) {
 	case CLI_OPT_DB:
 		cli_globals.db_path = arg;
+		return true;
+	case CLI_OPT_CONFIG:
+		cli_globals.config_path = arg;
 		return true;
 	case CLI_OPT_WARNLIST:
 		if (cli_globals.warnlist_count == sizeof(cli_globals.warnlist_paths) /
@@ -162,4 +166,23 @@ bool cli_parse_long(const char *text, long min, long max, long *out)
 		return false;
 	*out = v;
 	return true;
+}
+
+int cli_load_notify(struct notify_config *out)
+{
+	struct ch_error err = { 0 };
+	const char *path = cli_globals.config_path;
+	json_t *root = NULL;
+	enum ch_code rc = CH_OK;
+
+	if (!path || !*path)
+		path = getenv("CTIHUB_CONFIG");
+	if (path && *path)
+		rc = yaml_json_load(path, &root, &err);
+	if (rc == CH_OK)
+		rc = notify_config_load(root, out, &err);
+	json_decref(root);
+	if (rc != CH_OK)
+		return cli_fail(rc, &err);
+	return 0;
 }

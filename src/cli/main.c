@@ -23,12 +23,14 @@ static const struct cli_command commands[] = {
 	{ "token", "create and revoke API tokens", cmd_token },
 	{ "audit", "print or verify the audit log", cmd_audit },
 	{ "attack", "import the MITRE ATT&CK catalogue", cmd_attack },
+	{ "le", "work the law-enforcement referral queue", cmd_le },
+	{ "outbox", "show and retry queued notifications", cmd_outbox },
 };
 
 static void print_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: ctihub [--db PATH] [--warninglist PATH] COMMAND [OPTIONS] [ARGS]\n"
+		"Usage: ctihub [--db PATH] [--config PATH] [--warninglist PATH] COMMAND [ARGS]\n"
 		"\n"
 		"ctihub collects indicators of compromise, stores each once in canonical\n"
 		"form with first and last sighting, and prints refined summaries.\n"
@@ -40,6 +42,7 @@ static void print_usage(FILE *out)
 		"\n"
 		"Global options:\n"
 		"  --db PATH           SQLite database file (default: $CTIHUB_DB or ./ctihub.db)\n"
+		"  --config PATH       configuration file (default: $CTIHUB_CONFIG; none)\n"
 		"  --warninglist PATH  MISP warning-list JSON file or folder; repeatable\n"
 		"                      (also $CTIHUB_WARNINGLISTS, colon-separated)\n"
 		"  -h, --help          show this help; 'ctihub COMMAND --help' for a command\n"

@@ -366,6 +366,244 @@ enum ch_code store_audit_list(struct store *st, int64_t since, size_t limit,
  * match, or 0 when the whole log is intact. */
 enum ch_code store_audit_verify(struct store *st, int64_t *bad_id, struct ch_error *err);
 
+/* ---- LE referral queue ---------------------------------------------------------- */
+
+/* A referral (escalation ticket) as stored. Strings are owned; NULL when
+ * the field was not given. ref is the human-friendly id "LE-2026-0001". */
+struct store_referral {
+	int64_t id;
+	char ref[32];
+	int64_t reporter_id;
+	char *reporter;         /* user name */
+	char *reporter_handle;  /* chat handle when sent from chat, or NULL */
+	int64_t org_id;
+	char *org;
+	enum tlp_level tlp;
+	char *summary;
+	char *details;
+	char *incident_type;
+	char *objective;
+	char *illegal_reason;
+	char *victim_location;
+	char *suspect_location;
+	char *suspect_info;
+	bool documentation_available;
+	char *documentation;
+	bool contact_allowed;
+	char *contact_method;
+	char *state;            /* new, acknowledged, in_progress, closed */
+	char *resolution;       /* set when closed */
+	int64_t assignee_id;    /* 0 when none */
+	char *assignee;         /* officer's user name, or NULL */
+	char *assignee_agency;
+	int64_t created;
+	int64_t updated;
+	int64_t acknowledged;   /* 0 until an officer took it */
+	int64_t closed;         /* 0 unless closed */
+	bool unseen;            /* lists: created after the reader last looked */
+	int64_t *report_ids;
+	size_t report_count;
+	struct store_indicator_ref *indicators;
+	size_t indicator_count;
+};
+
+struct store_referral_reply {
+	int64_t id;
+	char *author;
+	char *body;
+	bool internal;
+	int64_t created;
+};
+
+struct store_referral_attachment {
+	int64_t id;
+	char *name;
+	char *content_type;
+	int64_t size;
+	char sha256[65];
+	char *uploader;
+	int64_t created;
+};
+
+struct store_referral_event {
+	int64_t id;
+	int64_t time;
+	char *actor;
+	char *action;     /* "create", "assign", "state", "close", "reopen", ... */
+	char *from_state;
+	char *to_state;
+	char *detail;
+};
+
+/* A referral with its thread, as one reader may see it. */
+struct store_referral_view {
+	struct store_referral referral;
+	struct store_referral_reply *replies;
+	size_t reply_count;
+	struct store_referral_attachment *attachments;
+	size_t attachment_count;
+	struct store_referral_event *events;
+	size_t event_count;
+};
+
+struct store_referral_list {
+	struct store_referral *items;
+	size_t count;
+	int64_t total;          /* rows matching the filter, before limit and offset */
+	int64_t unseen;         /* of those, created after the reader last looked */
+};
+
+void store_referral_free(struct store_referral *r);
+void store_referral_view_free(struct store_referral_view *v);
+void store_referral_list_free(struct store_referral_list *list);
+
+/* The fields of a new referral; strings borrowed for the call. */
+struct store_referral_new {
+	int64_t reporter_id;
+	const char *reporter_handle;
+	int64_t org_id;
+	enum tlp_level tlp;
+	const char *summary;
+	const char *details;
+	const char *incident_type;
+	const char *objective;
+	const char *illegal_reason;
+	const char *victim_location;
+	const char *suspect_location;
+	const char *suspect_info;
+	bool documentation_available;
+	const char *documentation;
+	bool contact_allowed;
+	const char *contact_method;
+	int64_t created;
+	const int64_t *report_ids;
+	size_t report_count;
+	const struct ioc_match_list *indicators; /* top-level matches are linked */
+};
+
+/* Creates a referral with its number for the year of created, its links
+ * and a "create" event, inside the caller's transaction. */
+enum ch_code store_referral_create(struct store *st, const struct store_referral_new *in,
+				   int64_t *id, char ref[32], struct ch_error *err);
+
+/* Finds a referral by "LE-2026-0001" (any case) or by its numeric id;
+ * CH_NOT_FOUND when absent. */
+enum ch_code store_referral_find(struct store *st, const char *key, int64_t *id,
+				 struct ch_error *err);
+
+/* Reads one referral with links; with_thread also reads replies (internal
+ * ones only when include_internal), attachments and events. */
+enum ch_code store_referral_get(struct store *st, int64_t id, bool with_thread,
+				bool include_internal, struct store_referral_view *out,
+				struct ch_error *err);
+
+enum store_referral_sort {
+	REFERRAL_SORT_NEWEST = 0,
+	REFERRAL_SORT_OLDEST,
+	REFERRAL_SORT_UPDATED,       /* most recently changed first */
+	REFERRAL_SORT_UNACKNOWLEDGED /* longest waiting unacknowledged first */
+};
+
+struct store_referral_filter {
+	int64_t reporter_id;        /* only this reporter's; 0 for all */
+	const char *state;          /* a state, "open" (not closed), or NULL for any */
+	const char *incident_type;  /* NULL for any */
+	const char *location;       /* substring of victim or suspect location */
+	int64_t created_before;     /* 0 for none (age at least) */
+	int64_t created_after;      /* 0 for none (age at most) */
+	int64_t viewer_id;          /* marks unseen relative to this user's last look */
+	bool only_unseen;
+	enum store_referral_sort sort;
+	size_t limit;
+	size_t offset;
+};
+
+enum ch_code store_referral_list(struct store *st, const struct store_referral_filter *filter,
+				 struct store_referral_list *out, struct ch_error *err);
+
+/* Records that user looked at the queue up to the newest referral id. */
+enum ch_code store_referral_mark_seen(struct store *st, int64_t user_id, int64_t now,
+				      struct ch_error *err);
+
+/* A change by an officer, inside the caller's transaction. Each one moves
+ * updated and appends an event. */
+enum ch_code store_referral_set_state(struct store *st, int64_t id, int64_t actor_id,
+				      const char *state, const char *resolution,
+				      const char *action, const char *detail, int64_t now,
+				      struct ch_error *err);
+enum ch_code store_referral_assign(struct store *st, int64_t id, int64_t actor_id,
+				   int64_t assignee_id, const char *agency, int64_t now,
+				   struct ch_error *err);
+enum ch_code store_referral_reply_add(struct store *st, int64_t id, int64_t author_id,
+				      const char *body, bool internal, int64_t now,
+				      int64_t *reply_id, struct ch_error *err);
+enum ch_code store_referral_attachment_add(struct store *st, int64_t id, int64_t uploader_id,
+					   const char *name, const char *content_type,
+					   const void *data, size_t size, const char sha256[65],
+					   int64_t now, int64_t *attachment_id,
+					   struct ch_error *err);
+/* Reads an attachment's bytes; *data is owned by the caller. */
+enum ch_code store_referral_attachment_get(struct store *st, int64_t referral_id,
+					   int64_t attachment_id,
+					   struct store_referral_attachment *meta, void **data,
+					   struct ch_error *err);
+void store_referral_attachment_free(struct store_referral_attachment *a);
+
+/* ---- Notification outbox ---------------------------------------------------------- */
+
+struct store_outbox_new {
+	const char *sink;            /* configured sink name */
+	const char *event;           /* "referral.created", ... */
+	const char *object;          /* "LE-2026-0001" */
+	const char *idempotency_key; /* unique per message */
+	const char *payload;         /* rendered for the sink */
+	int64_t created;
+};
+
+/* Queues a message inside the caller's transaction. */
+enum ch_code store_outbox_add(struct store *st, const struct store_outbox_new *in,
+			      int64_t *id, struct ch_error *err);
+
+struct store_outbox_row {
+	int64_t id;
+	char *sink;
+	char *event;
+	char *object;
+	char *idempotency_key;
+	char *payload;
+	char *state;       /* pending, delivered, dead */
+	int attempts;
+	int64_t next_attempt;
+	char *last_error;
+	int64_t created;
+	int64_t delivered;
+};
+
+struct store_outbox_list {
+	struct store_outbox_row *items;
+	size_t count;
+};
+
+void store_outbox_list_free(struct store_outbox_list *list);
+/* Pending messages due at now, oldest first. */
+enum ch_code store_outbox_due(struct store *st, int64_t now, size_t limit,
+			      struct store_outbox_list *out, struct ch_error *err);
+/* Messages in a state ("pending", "delivered", "dead"), or all when NULL,
+ * newest first. */
+enum ch_code store_outbox_list(struct store *st, const char *state, size_t limit,
+			       struct store_outbox_list *out, struct ch_error *err);
+enum ch_code store_outbox_delivered(struct store *st, int64_t id, int64_t now,
+				    struct ch_error *err);
+/* Records a failed attempt: the message waits until next_attempt, or goes
+ * to the dead-letter list when dead is set. */
+enum ch_code store_outbox_failed(struct store *st, int64_t id, int attempts,
+				 int64_t next_attempt, bool dead, const char *error,
+				 struct ch_error *err);
+/* Puts a dead message back in the queue with its attempts reset;
+ * CH_NOT_FOUND when no dead message has that id. */
+enum ch_code store_outbox_retry(struct store *st, int64_t id, int64_t now,
+				struct ch_error *err);
+
 /* Counts for /metrics. */
 enum ch_code store_count_rows(struct store *st, int64_t *indicators, int64_t *reports,
 			      struct ch_error *err);
