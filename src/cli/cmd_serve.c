@@ -42,6 +42,8 @@ static void print_help(void)
 	       "  --body-max BYTES    largest request body accepted (default 1048576)\n"
 	       "  --public-read       let readers without a token see TLP:CLEAR reports\n"
 	       "  --warninglist PATH  flag values found on this MISP warning list\n"
+	       "  --config PATH       configuration file with the notification sinks\n"
+	       "                      (default $CTIHUB_CONFIG; see docs/configuration.md)\n"
 	       "  --db PATH           database file (default $CTIHUB_DB or ./ctihub.db)\n"
 	       "  -h, --help          show this help\n");
 }
@@ -99,6 +101,8 @@ int cmd_serve(int argc, char **argv)
 	struct http_server_config config = { .listen = "127.0.0.1:8080" };
 	struct api_app app = { 0 };
 	struct ioc_warnlists *wl = NULL;
+	struct notify_config notify = { 0 };
+	struct notify_worker *worker = NULL;
 	struct ch_error err = { 0 };
 	struct store *st = NULL;
 	long rate = 50, n;
@@ -144,6 +148,8 @@ int cmd_serve(int argc, char **argv)
 
 	status = cli_load_warnlists(&wl);
 	if (status == 0)
+		status = cli_load_notify(&notify);
+	if (status == 0)
 		status = cli_open_store(&st);
 	if (status == 0)
 		status = bootstrap_admin(st);
@@ -151,8 +157,19 @@ int cmd_serve(int argc, char **argv)
 	if (status != 0)
 		goto out;
 
+	/* The worker delivers what earlier runs queued, so it starts even
+	 * when the configuration lists no sinks: their messages go to the
+	 * dead-letter list instead of waiting for ever. */
+	rc = notify_worker_start(cli_globals.db_path, &notify, &worker, &err);
+	if (rc != CH_OK) {
+		status = cli_fail(rc, &err);
+		goto out;
+	}
+
 	app.db_path = cli_globals.db_path;
 	app.warnlists = wl;
+	app.notify = &notify;
+	app.notify_worker = worker;
 	app.ratelimit = rate ? ratelimit_new((double)rate, (unsigned)rate * 2) : NULL;
 	app.client_ratelimit = rate ? ratelimit_new((double)rate, (unsigned)rate * 2) : NULL;
 	config.routes = api_routes;
@@ -167,9 +184,11 @@ int cmd_serve(int argc, char **argv)
 	if (rc != CH_OK)
 		status = cli_fail(rc, &err);
 
+	notify_worker_stop(worker);
 	ratelimit_free(app.ratelimit);
 	ratelimit_free(app.client_ratelimit);
 out:
+	notify_config_free(&notify);
 	ioc_warnlists_free(wl);
 	return status;
 }

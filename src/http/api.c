@@ -22,6 +22,16 @@ const struct http_route api_routes[] = {
 	{ "GET", "/api/v1/search", api_search },
 	{ "GET", "/api/v1/audit", api_audit_list },
 	{ "GET", "/api/v1/me", api_me },
+	{ "POST", "/api/v1/referrals", api_referral_create },
+	{ "GET", "/api/v1/referrals", api_referral_list },
+	{ "GET", "/api/v1/referrals/{id}", api_referral_get },
+	{ "POST", "/api/v1/referrals/{id}/replies", api_referral_reply },
+	{ "POST", "/api/v1/referrals/{id}/assign", api_referral_assign },
+	{ "POST", "/api/v1/referrals/{id}/state", api_referral_state },
+	{ "POST", "/api/v1/referrals/{id}/close", api_referral_close },
+	{ "POST", "/api/v1/referrals/{id}/reopen", api_referral_reopen },
+	{ "POST", "/api/v1/referrals/{id}/attachments", api_referral_attach },
+	{ "GET", "/api/v1/referrals/{id}/attachments/{attachment}", api_referral_attachment },
 };
 
 const size_t api_route_count = sizeof(api_routes) / sizeof(api_routes[0]);

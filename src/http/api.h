@@ -16,6 +16,7 @@
 #include "http/ratelimit.h"
 #include "http/server.h"
 #include "ioc/warnlist.h"
+#include "notify/notify.h"
 #include "policy/access.h"
 #include "store/store.h"
 
@@ -33,6 +34,8 @@ struct api_app {
 	 * tokens (each one is audited) and anonymous reads. NULL: no limit. */
 	struct ratelimit *client_ratelimit;
 	const struct ioc_warnlists *warnlists;
+	const struct notify_config *notify; /* sinks; NULL when none */
+	struct notify_worker *notify_worker; /* woken after a change queues notices */
 };
 
 extern const struct http_route api_routes[];
@@ -72,6 +75,16 @@ void api_indicator_get(struct http_request *req, struct http_response *res);
 void api_search(struct http_request *req, struct http_response *res);
 void api_audit_list(struct http_request *req, struct http_response *res);
 void api_me(struct http_request *req, struct http_response *res);
+void api_referral_create(struct http_request *req, struct http_response *res);
+void api_referral_list(struct http_request *req, struct http_response *res);
+void api_referral_get(struct http_request *req, struct http_response *res);
+void api_referral_reply(struct http_request *req, struct http_response *res);
+void api_referral_assign(struct http_request *req, struct http_response *res);
+void api_referral_state(struct http_request *req, struct http_response *res);
+void api_referral_close(struct http_request *req, struct http_response *res);
+void api_referral_reopen(struct http_request *req, struct http_response *res);
+void api_referral_attach(struct http_request *req, struct http_response *res);
+void api_referral_attachment(struct http_request *req, struct http_response *res);
 
 /* Report and indicator JSON shared by the handlers. */
 json_t *api_report_json(const struct store_report *r, bool with_links);

@@ -531,9 +531,11 @@ enum ch_code store_referral_set_state(struct store *st, int64_t id, int64_t acto
 				      const char *state, const char *resolution,
 				      const char *action, const char *detail, int64_t now,
 				      struct ch_error *err);
+/* Sets the officer (0 for none) and agency (NULL for none); taking a new
+ * referral acknowledges it. detail goes to the event, such as "to alice". */
 enum ch_code store_referral_assign(struct store *st, int64_t id, int64_t actor_id,
-				   int64_t assignee_id, const char *agency, int64_t now,
-				   struct ch_error *err);
+				   int64_t assignee_id, const char *agency, const char *detail,
+				   int64_t now, struct ch_error *err);
 enum ch_code store_referral_reply_add(struct store *st, int64_t id, int64_t author_id,
 				      const char *body, bool internal, int64_t now,
 				      int64_t *reply_id, struct ch_error *err);
