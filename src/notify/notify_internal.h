@@ -1,0 +1,45 @@
+/*
+ * Private to the notify module: the names of events and sink types, the
+ * renderer and the delivery pass that the worker shares with
+ * notify_deliver_due.
+ */
+#ifndef CTIHUB_NOTIFY_NOTIFY_INTERNAL_H
+#define CTIHUB_NOTIFY_NOTIFY_INTERNAL_H
+
+#include <stdatomic.h>
+
+#include "notify/notify.h"
+
+/* Events a sink subscribes to when its configuration lists none. */
+#define NOTIFY_EVENTS_ALL (NOTIFY_REFERRAL_CREATED | NOTIFY_REFERRAL_REPLY | NOTIFY_REFERRAL_STATE)
+
+/* Largest rendered payload, in bytes. Text fields are cut well below it. */
+#define NOTIFY_PAYLOAD_MAX (64 * 1024)
+
+/* Calls curl_global_init once per process; every user of libcurl in this
+ * module calls this first. */
+void notify_curl_init(void);
+
+/* "referral.created", "referral.reply", "referral.state", or NULL. */
+const char *notify_event_name(enum notify_event event);
+/* Parses an event name; false for an unknown one. */
+bool notify_event_parse(const char *name, enum notify_event *event);
+/* "webhook", "slack", "mattermost" or "email". */
+const char *notify_sink_type_name(enum notify_sink_type type);
+/* The configured sink with this name, or NULL. */
+const struct notify_sink *notify_sink_find(const struct notify_config *cfg, const char *name);
+
+/* Renders the message for one sink as the text stored in the outbox:
+ * a JSON document whose shape depends on the sink type. *payload is
+ * owned by the caller. */
+enum ch_code notify_render(const struct notify_config *cfg, const struct notify_sink *sink,
+			   const struct notify_referral_change *change, const char *key,
+			   int64_t now, char **payload, struct ch_error *err);
+
+/* One delivery pass over the due messages, as notify_deliver_due, which
+ * stops between two messages once *stop is set (stop may be NULL). */
+enum ch_code notify_deliver_pass(struct store *st, const struct notify_config *cfg, int64_t now,
+				 const atomic_bool *stop, size_t *delivered, size_t *failed,
+				 struct ch_error *err);
+
+#endif
