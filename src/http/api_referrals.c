@@ -140,6 +140,7 @@ static bool query_age(struct http_request *req, struct http_response *res, const
 	if (!v || !*v)
 		return true;
 	if (time_parse_duration(v, &seconds, &err) != CH_OK) {
+		err.code = CH_INVALID;
 		snprintf(err.field, sizeof(err.field), "%s", name);
 		http_reply_error(res, &err);
 		return false;
