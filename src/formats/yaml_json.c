@@ -118,6 +118,10 @@ static json_t *scalar_value(const yaml_event_t *ev)
 	size_t len = ev->data.scalar.length;
 	long long number;
 
+	/* jansson would keep a NUL byte, but C strings read from the tree
+	 * would end there. */
+	if (strlen(text) != len)
+		return NULL;
 	if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
 		if (is_one_of(text, nulls))
 			return json_null();
