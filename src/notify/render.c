@@ -203,7 +203,7 @@ static json_t *render_webhook(const struct notice *n)
 	json_object_set_new(root, "idempotency_key", json_string(n->key));
 	json_object_set_new(root, "time", json_string(n->now));
 
-	set_text(ref, "ref", r->ref, SHORT_TEXT_MAX);
+	set_text(ref, "id", r->ref, SHORT_TEXT_MAX);
 	json_object_set_new(ref, "url", json_string(n->link));
 	set_text(ref, "state", r->state, SHORT_TEXT_MAX);
 	json_object_set_new(ref, "tlp", json_string(tlp_name(r->tlp)));
