@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/log.h"
 #include "util/timeutil.h"
 
 bool workflow_is_le(const struct workflow *w)
@@ -19,8 +20,9 @@ bool workflow_is_le(const struct workflow *w)
 	return w->who->authenticated && w->who->role == ROLE_LE;
 }
 
-static void audit(const struct workflow *w, const char *action, const char *object,
-		  const char *outcome, const char *detail)
+/* Appends an audit entry, inside the open transaction when there is one. */
+static enum ch_code audit(const struct workflow *w, const char *action, const char *object,
+			  const char *outcome, const char *detail, struct ch_error *err)
 {
 	struct store_audit_entry entry = { 0 };
 
@@ -32,9 +34,19 @@ static void audit(const struct workflow *w, const char *action, const char *obje
 	entry.client = w->client ? w->client : "unknown";
 	entry.outcome = outcome;
 	entry.detail = detail ? detail : "";
-	/* A failed audit write surfaces through the commit that follows, or
-	 * is lost with a refused request that changed nothing. */
-	store_audit_append(w->st, &entry, NULL);
+	return store_audit_append(w->st, &entry, err);
+}
+
+/* Audits a refused or read-only action. Its reply does not depend on the
+ * entry, so a failed write is logged rather than returned. */
+static void audit_logged(const struct workflow *w, const char *action, const char *object,
+			 const char *outcome, const char *detail)
+{
+	struct ch_error err = { 0 };
+
+	if (audit(w, action, object, outcome, detail, &err) != CH_OK)
+		log_error("-", "audit entry for %s %s was not written: %s", action, object,
+			  err.message);
 }
 
 static enum ch_code deny(const struct workflow *w, const char *action, const char *key,
@@ -43,7 +55,7 @@ static enum ch_code deny(const struct workflow *w, const char *action, const cha
 	char object[96];
 
 	snprintf(object, sizeof(object), "referral:%s", key);
-	audit(w, action, object, "denied", "role is not le");
+	audit_logged(w, action, object, "denied", "role is not le");
 	return ch_fail(err, CH_DENIED, "only law-enforcement users may %s; your role is %s", what,
 		       role_name(w->who->role));
 }
@@ -70,7 +82,7 @@ static enum ch_code find_visible(const struct workflow *w, const char *key, cons
 	if (workflow_is_le(w) || *reporter_id == w->who->user_id)
 		return CH_OK;
 	snprintf(object, sizeof(object), "referral:%s", key);
-	audit(w, action, object, "denied", "not the reporter");
+	audit_logged(w, action, object, "denied", "not the reporter");
 	return ch_fail(err, CH_NOT_FOUND, "referral %s not found", key);
 }
 
@@ -113,9 +125,10 @@ static enum ch_code change_end(const struct workflow *w, enum ch_code rc,
 		rc = notify_referral(w->st, w->notify, change, now, err);
 	if (rc == CH_OK) {
 		snprintf(object, sizeof(object), "referral:%s", change->referral->ref);
-		audit(w, action, object, "ok", detail);
-		rc = store_commit(w->st, err);
+		rc = audit(w, action, object, "ok", detail, err);
 	}
+	if (rc == CH_OK)
+		rc = store_commit(w->st, err);
 	if (rc != CH_OK) {
 		store_rollback(w->st);
 		return rc;
@@ -214,7 +227,7 @@ enum ch_code workflow_referral_show(const struct workflow *w, const char *key,
 	rc = read_view(w, id, true, out, err);
 	if (rc == CH_OK && access_read_is_audited(out->referral.tlp)) {
 		snprintf(object, sizeof(object), "referral:%s", out->referral.ref);
-		audit(w, "referral.read", object, "ok", tlp_name(out->referral.tlp));
+		audit_logged(w, "referral.read", object, "ok", tlp_name(out->referral.tlp));
 	}
 	return rc;
 }
@@ -375,9 +388,12 @@ enum ch_code workflow_referral_assign(const struct workflow *w, const char *key,
 		store_user_free(&user);
 		return abandon(w, ch_fail(err, CH_CONFLICT, "referral %s is %s; reopen it before assigning it", key, from));
 	}
-	snprintf(detail, sizeof(detail), "%s%s%s%s", officer ? "officer " : "",
-		 officer ? user.name : "", officer && agency ? ", agency " : agency ? "agency " : "",
-		 agency ? agency : "");
+	if (officer && agency)
+		snprintf(detail, sizeof(detail), "officer %s, agency %s", user.name, agency);
+	else if (officer)
+		snprintf(detail, sizeof(detail), "officer %s", user.name);
+	else
+		snprintf(detail, sizeof(detail), "agency %s", agency);
 	if (rc == CH_OK)
 		rc = store_referral_assign(w->st, id, w->who->user_id, officer ? user.id : 0, agency,
 					   detail, now, err);
@@ -554,9 +570,10 @@ enum ch_code workflow_referral_attach(const struct workflow *w, const char *key,
 		snprintf(object, sizeof(object), "referral:%s", key);
 		snprintf(detail, sizeof(detail), "attachment %lld sha256 %s",
 			 (long long)aid, hex);
-		audit(w, "referral.attach", object, "ok", detail);
-		rc = store_commit(w->st, err);
+		rc = audit(w, "referral.attach", object, "ok", detail, err);
 	}
+	if (rc == CH_OK)
+		rc = store_commit(w->st, err);
 	if (rc != CH_OK) {
 		store_rollback(w->st);
 		return rc;

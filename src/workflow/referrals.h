@@ -11,7 +11,7 @@
  *   reply, assign, acknowledge,
  *   set in progress, close, reopen  refused (CH_DENIED)    yes
  *
- * Admins manage accounts and sinks; they have no say in the queue. A
+ * Admins manage accounts and sinks but cannot act on others' referrals. A
  * refused action returns CH_DENIED and writes an audit entry; reading a
  * referral one may not read returns CH_NOT_FOUND, like a missing one, and
  * is audited too.
