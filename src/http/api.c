@@ -239,6 +239,15 @@ bool api_parse_body(struct http_request *req, struct http_response *res, json_t 
 	return true;
 }
 
+static int64_t count_of(const struct store_count_list *list, const char *key)
+{
+	for (size_t i = 0; i < list->count; i++) {
+		if (strcmp(list->items[i].key, key) == 0)
+			return list->items[i].count;
+	}
+	return 0;
+}
+
 void api_metrics(void *app_ptr, struct buf *out)
 {
 	const struct api_app *app = app_ptr;
@@ -256,5 +265,26 @@ void api_metrics(void *app_ptr, struct buf *out)
 				"# TYPE ctihub_reports gauge\nctihub_reports %lld\n",
 			   (long long)reports);
 	}
+
+	/* Every state gets a line, so a dashboard sees zeros rather than gaps. */
+	static const char *const referral_states[] = { "new", "acknowledged", "in_progress",
+							"closed" };
+	static const char *const outbox_states[] = { "pending", "delivered", "dead" };
+	struct store_count_list referrals = { 0 }, outbox = { 0 };
+
+	if (store_queue_counts(st, &referrals, &outbox, &err) == CH_OK) {
+		buf_printf(out, "# HELP ctihub_referrals Referrals by state.\n"
+				"# TYPE ctihub_referrals gauge\n");
+		for (size_t i = 0; i < 4; i++)
+			buf_printf(out, "ctihub_referrals{state=\"%s\"} %lld\n", referral_states[i],
+				   (long long)count_of(&referrals, referral_states[i]));
+		buf_printf(out, "# HELP ctihub_outbox_messages Notifications by delivery state.\n"
+				"# TYPE ctihub_outbox_messages gauge\n");
+		for (size_t i = 0; i < 3; i++)
+			buf_printf(out, "ctihub_outbox_messages{state=\"%s\"} %lld\n",
+				   outbox_states[i], (long long)count_of(&outbox, outbox_states[i]));
+	}
+	store_count_list_free(&referrals);
+	store_count_list_free(&outbox);
 	store_close(st);
 }

@@ -606,6 +606,10 @@ enum ch_code store_outbox_failed(struct store *st, int64_t id, int attempts,
 enum ch_code store_outbox_retry(struct store *st, int64_t id, int64_t now,
 				struct ch_error *err);
 
+/* Referrals per state and outbox messages per state, for /metrics. */
+enum ch_code store_queue_counts(struct store *st, struct store_count_list *referrals,
+				struct store_count_list *outbox, struct ch_error *err);
+
 /* Counts for /metrics. */
 enum ch_code store_count_rows(struct store *st, int64_t *indicators, int64_t *reports,
 			      struct ch_error *err);

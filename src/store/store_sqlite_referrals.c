@@ -838,3 +838,37 @@ enum ch_code store_referral_attachment_get(struct store *st, int64_t referral_id
 	store_sqlite_release(st, stmt);
 	return rc;
 }
+
+static enum ch_code group_counts(struct store *st, const char *sql, struct store_count_list *out,
+				 struct ch_error *err)
+{
+	sqlite3_stmt *stmt;
+	enum ch_code rc = CH_OK;
+	int step;
+
+	memset(out, 0, sizeof(*out));
+	if (store_sqlite_statement(st, sql, &stmt) != SQLITE_OK)
+		return store_sqlite_fail(st, err, "preparing a state count");
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		out->items = xreallocarray(out->items, out->count + 1, sizeof(*out->items));
+		out->items[out->count].key = store_sqlite_strdup(stmt, 0);
+		out->items[out->count].count = sqlite3_column_int64(stmt, 1);
+		out->count++;
+	}
+	if (step != SQLITE_DONE)
+		rc = store_sqlite_fail(st, err, "counting states");
+	store_sqlite_release(st, stmt);
+	return rc;
+}
+
+enum ch_code store_queue_counts(struct store *st, struct store_count_list *referrals,
+				struct store_count_list *outbox, struct ch_error *err)
+{
+	enum ch_code rc = group_counts(st, "SELECT state, count(*) FROM referrals GROUP BY state",
+				       referrals, err);
+
+	if (rc == CH_OK)
+		rc = group_counts(st, "SELECT state, count(*) FROM outbox GROUP BY state", outbox,
+				  err);
+	return rc;
+}

@@ -240,6 +240,11 @@ check_code "malformed id" 400
 req GET "/api/v1/referrals/LE-$year-0099" "${token[officer1]}"
 check_code "unknown id" 404
 
+metrics=$(curl -s "$API_URL/metrics")
+check_contains "metrics: open referrals" 'ctihub_referrals{state="new"} 2' "$metrics"
+check_contains "metrics: in progress" 'ctihub_referrals{state="in_progress"} 1' "$metrics"
+check_contains "metrics: no sinks, no messages" 'ctihub_outbox_messages{state="dead"} 0' "$metrics"
+
 api_stop
 check_stopped "referral server"
 finish
