@@ -154,6 +154,16 @@ check_contains "bad key named with its place" "notify.sinks[0]: unknown key 'tlp
 out=$(ctihub --config "$TEST_DIR/missing.yaml" outbox deliver 2>&1)
 check_contains "missing configuration file" "missing.yaml" "$out"
 
+# ---- the example of docs/configuration.md loads ------------------------------------
+awk '/^```yaml/ { inside = 1; next } /^```/ { if (inside) exit } inside' \
+	"$CTIHUB_SOURCE_ROOT/docs/configuration.md" >"$TEST_DIR/doc.yaml"
+check_contains "documented example extracted" "password_env: CTIHUB_SMTP_PASSWORD" "$(cat "$TEST_DIR/doc.yaml")"
+out=$(CTIHUB_SMTP_PASSWORD=example ctihub --db "$TEST_DIR/doc.db" --config "$TEST_DIR/doc.yaml" \
+	outbox deliver 2>&1)
+check_eq "documented example loads" "delivered 0, failed 0" "$out"
+out=$(ctihub --db "$TEST_DIR/doc.db" --config "$TEST_DIR/doc.yaml" outbox deliver 2>&1)
+check_contains "password variable must be set" "CTIHUB_SMTP_PASSWORD, which is not set" "$out"
+
 # ---- committed, then SIGKILL before any delivery ------------------------------
 api_start --rate-limit 0 || { finish; exit 1; }
 api_org Members
@@ -172,7 +182,7 @@ check_eq "referral number" "LE-$year-0001" "$ref1"
 check_eq "one message per sink" 6 "$(sql "SELECT COUNT(*) FROM outbox WHERE object = '$ref1'")"
 
 kill -KILL "$SERVER_PID"
-wait "$SERVER_PID" 2>/dev/null
+{ wait "$SERVER_PID"; } 2>/dev/null
 SERVER_PID=""
 check_eq "nothing delivered before the crash" 0 "$(outbox_count delivered)"
 check_eq "all six survive the crash" 6 "$(outbox_count pending)"
