@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "ioc/warnlist.h"
+#include "chat/chat.h"
 #include "notify/notify.h"
 #include "store/store.h"
 #include "util/error.h"
@@ -58,6 +59,8 @@ int cli_load_warnlists(struct ioc_warnlists **out);
  * CTIHUB_CONFIG); without one, defaults and no sinks. Prints and returns an
  * exit status on failure, 0 on success. */
 int cli_load_notify(struct notify_config *out);
+/* Loads the chat workspaces of the same file; none without one. */
+int cli_load_chat(struct chat_config *out);
 
 /* Parses a whole decimal number between min and max; false for anything
  * else, such as "", "12x" or a value out of range. */

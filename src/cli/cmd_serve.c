@@ -102,6 +102,7 @@ int cmd_serve(int argc, char **argv)
 	struct api_app app = { 0 };
 	struct ioc_warnlists *wl = NULL;
 	struct notify_config notify = { 0 };
+	struct chat_config chat = { 0 };
 	struct notify_worker *worker = NULL;
 	struct ch_error err = { 0 };
 	struct store *st = NULL;
@@ -150,9 +151,13 @@ int cmd_serve(int argc, char **argv)
 	if (status == 0)
 		status = cli_load_notify(&notify);
 	if (status == 0)
+		status = cli_load_chat(&chat);
+	if (status == 0)
 		status = cli_open_store(&st);
 	if (status == 0)
 		status = bootstrap_admin(st);
+	if (status == 0 && (rc = chat_config_resolve(&chat, st, &err)) != CH_OK)
+		status = cli_fail(rc, &err);
 	store_close(st);
 	if (status != 0)
 		goto out;
@@ -169,6 +174,8 @@ int cmd_serve(int argc, char **argv)
 	app.db_path = cli_globals.db_path;
 	app.warnlists = wl;
 	app.notify = &notify;
+	app.chat = &chat;
+	app.public_url = notify.public_url;
 	app.notify_worker = worker;
 	app.ratelimit = rate ? ratelimit_new((double)rate, (unsigned)rate * 2) : NULL;
 	app.client_ratelimit = rate ? ratelimit_new((double)rate, (unsigned)rate * 2) : NULL;
@@ -189,6 +196,7 @@ int cmd_serve(int argc, char **argv)
 	ratelimit_free(app.client_ratelimit);
 out:
 	notify_config_free(&notify);
+	chat_config_free(&chat);
 	ioc_warnlists_free(wl);
 	return status;
 }

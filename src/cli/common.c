@@ -168,19 +168,41 @@ bool cli_parse_long(const char *text, long min, long max, long *out)
 	return true;
 }
 
-int cli_load_notify(struct notify_config *out)
+/* Reads the configuration file into *root, NULL when there is none. */
+static enum ch_code load_config_tree(json_t **root, struct ch_error *err)
 {
-	struct ch_error err = { 0 };
 	const char *path = cli_globals.config_path;
-	json_t *root = NULL;
-	enum ch_code rc = CH_OK;
 
+	*root = NULL;
 	if (!path || !*path)
 		path = getenv("CTIHUB_CONFIG");
 	if (path && *path)
-		rc = yaml_json_load(path, &root, &err);
+		return yaml_json_load(path, root, err);
+	return CH_OK;
+}
+
+int cli_load_notify(struct notify_config *out)
+{
+	struct ch_error err = { 0 };
+	json_t *root = NULL;
+	enum ch_code rc = load_config_tree(&root, &err);
+
 	if (rc == CH_OK)
 		rc = notify_config_load(root, out, &err);
+	json_decref(root);
+	if (rc != CH_OK)
+		return cli_fail(rc, &err);
+	return 0;
+}
+
+int cli_load_chat(struct chat_config *out)
+{
+	struct ch_error err = { 0 };
+	json_t *root = NULL;
+	enum ch_code rc = load_config_tree(&root, &err);
+
+	if (rc == CH_OK)
+		rc = chat_config_load(root, out, &err);
 	json_decref(root);
 	if (rc != CH_OK)
 		return cli_fail(rc, &err);

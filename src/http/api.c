@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "chat/handlers.h"
 #include "policy/token.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -32,6 +33,12 @@ const struct http_route api_routes[] = {
 	{ "POST", "/api/v1/referrals/{id}/reopen", api_referral_reopen },
 	{ "POST", "/api/v1/referrals/{id}/attachments", api_referral_attach },
 	{ "GET", "/api/v1/referrals/{id}/attachments/{attachment}", api_referral_attachment },
+	{ "POST", "/chat/slack/commands", chat_slack_commands },
+	{ "POST", "/chat/slack/interactions", chat_slack_interactions },
+	{ "POST", "/chat/slack/events", chat_slack_events },
+	{ "POST", "/chat/mattermost/commands", chat_mattermost_commands },
+	{ "POST", "/chat/mattermost/dialogs", chat_mattermost_dialogs },
+	{ "POST", "/chat/mattermost/messages", chat_mattermost_messages },
 };
 
 const size_t api_route_count = sizeof(api_routes) / sizeof(api_routes[0]);

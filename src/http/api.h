@@ -16,6 +16,7 @@
 #include "http/ratelimit.h"
 #include "http/server.h"
 #include "ioc/warnlist.h"
+#include "chat/chat.h"
 #include "notify/notify.h"
 #include "policy/access.h"
 #include "store/store.h"
@@ -36,6 +37,8 @@ struct api_app {
 	const struct ioc_warnlists *warnlists;
 	const struct notify_config *notify; /* sinks; NULL when none */
 	struct notify_worker *notify_worker; /* woken after a change queues notices */
+	const struct chat_config *chat;     /* workspaces; NULL when none */
+	const char *public_url;             /* as the configuration gives it */
 };
 
 extern const struct http_route api_routes[];

@@ -68,6 +68,15 @@ void http_reply_error(struct http_response *res, const struct ch_error *err);
 /* Shorthand for an error made here: code, optional field, message. */
 void http_reply_fail(struct http_response *res, enum ch_code code, const char *field,
 		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Limits of an application/x-www-form-urlencoded body. */
+#define HTTP_FORM_FIELDS_MAX 100
+#define HTTP_FORM_VALUE_MAX ((size_t)256 * 1024)
+
+/* Decodes a form body into an object of name -> string. The first value
+ * of a repeated name wins. NULL for a bad %-escape, an escaped NUL,
+ * invalid UTF-8 or a limit exceeded. */
+json_t *http_form_decode(const char *body, size_t len);
+
 /* Sets a plain-text body. */
 void http_reply_text(struct http_response *res, int status, const char *content_type,
 		     const char *text, size_t len);

@@ -222,6 +222,35 @@ const char *const sqlite_migrations[] = {
 	"  created INTEGER NOT NULL,"
 	"  delivered INTEGER);"
 	"CREATE INDEX outbox_due ON outbox(state, next_attempt);",
+
+	/* 7: the chat bridge. One-time codes let a chat user link their
+	 * account (only the code's SHA-256 is stored); chat_events remembers
+	 * delivered event ids so a retried event is stored once; chat_messages
+	 * maps a channel message to its report for edits, deletions and
+	 * threads. A withdrawn report (its message was deleted) is hidden
+	 * from every reader but kept for the audit trail. */
+	"CREATE TABLE chat_link_codes ("
+	"  code_sha256 BLOB PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id),"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  used INTEGER);"
+	"CREATE TABLE chat_events ("
+	"  platform TEXT NOT NULL,"
+	"  workspace TEXT NOT NULL,"
+	"  event_id TEXT NOT NULL,"
+	"  received INTEGER NOT NULL,"
+	"  PRIMARY KEY (platform, workspace, event_id)) WITHOUT ROWID;"
+	"CREATE TABLE chat_messages ("
+	"  platform TEXT NOT NULL,"
+	"  workspace TEXT NOT NULL,"
+	"  channel TEXT NOT NULL,"
+	"  ts TEXT NOT NULL,"
+	"  report_id INTEGER NOT NULL REFERENCES reports(id),"
+	"  thread_ts TEXT,"
+	"  parent_report_id INTEGER REFERENCES reports(id),"
+	"  PRIMARY KEY (platform, workspace, channel, ts)) WITHOUT ROWID;"
+	"ALTER TABLE reports ADD COLUMN withdrawn INTEGER;",
 };
 
 const size_t sqlite_migration_count = sizeof(sqlite_migrations) / sizeof(sqlite_migrations[0]);

@@ -606,6 +606,24 @@ enum ch_code store_outbox_failed(struct store *st, int64_t id, int attempts,
 enum ch_code store_outbox_retry(struct store *st, int64_t id, int64_t now,
 				struct ch_error *err);
 
+/* ---- Chat identities and link codes ------------------------------------------- */
+
+/* The principal of the user linked to this chat account; CH_NOT_FOUND
+ * when none is. */
+enum ch_code store_chat_identity_find(struct store *st, const char *platform,
+				      const char *workspace, const char *chat_user,
+				      struct principal *out, struct ch_error *err);
+/* Stores the SHA-256 of a new one-time link code for user. */
+enum ch_code store_chat_link_code_add(struct store *st, int64_t user_id,
+				      const unsigned char hash[32], int64_t now, int64_t expires,
+				      struct ch_error *err);
+/* Marks an unused, unexpired code used and gives its user;
+ * CH_NOT_FOUND otherwise. Runs in the caller's transaction. */
+enum ch_code store_chat_link_code_use(struct store *st, const unsigned char hash[32],
+				      int64_t now, int64_t *user_id, struct ch_error *err);
+
+/* ---- Chat messages (channel ingestion) ------------------------------------------- */
+
 /* Referrals per state and outbox messages per state, for /metrics. */
 enum ch_code store_queue_counts(struct store *st, struct store_count_list *referrals,
 				struct store_count_list *outbox, struct ch_error *err);

@@ -16,14 +16,16 @@
 
 /* The TLP read rule: r is the report. Parameters: :auth (1 for an
  * authenticated reader), :public (1 when anonymous readers may see CLEAR),
- * :org and :user (the reader's organisation and user ids). */
+ * :org and :user (the reader's organisation and user ids). A withdrawn
+ * report (a deleted chat message) is readable by nobody. */
 #define READABLE                                                                        \
-	"((r.tlp = 0 AND (:auth OR :public))"                                           \
+	"(r.withdrawn IS NULL AND"                                                      \
+	" ((r.tlp = 0 AND (:auth OR :public))"                                          \
 	" OR (r.tlp IN (1, 2) AND :auth)"                                               \
 	" OR (r.tlp = 3 AND :auth AND EXISTS (SELECT 1 FROM report_orgs ro"            \
 	"     WHERE ro.report_id = r.id AND ro.org_id = :org))"                         \
 	" OR (r.tlp = 4 AND :auth AND EXISTS (SELECT 1 FROM report_users ru"           \
-	"     WHERE ru.report_id = r.id AND ru.user_id = :user)))"
+	"     WHERE ru.report_id = r.id AND ru.user_id = :user))))"
 
 static void bind_named_int(sqlite3_stmt *stmt, const char *name, int64_t value)
 {

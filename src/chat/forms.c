@@ -1,0 +1,2 @@
+/* Placeholder until the chat forms land. */
+#include "chat/forms.h"

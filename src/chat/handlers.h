@@ -1,0 +1,32 @@
+/*
+ * The HTTP routes of the chat bridge, called by the server core like the
+ * API handlers. Each handler finds the workspace, verifies the request
+ * before acting on it, and answers in the platform's JSON.
+ */
+#ifndef CTIHUB_CHAT_HANDLERS_H
+#define CTIHUB_CHAT_HANDLERS_H
+
+#include "chat/chat.h"
+#include "http/server.h"
+
+/* POST /chat/slack/commands: slash commands (form-encoded). */
+void chat_slack_commands(struct http_request *req, struct http_response *res);
+/* POST /chat/slack/interactions: block_actions and view_submission
+ * (form-encoded "payload" JSON). */
+void chat_slack_interactions(struct http_request *req, struct http_response *res);
+/* POST /chat/slack/events: the Events API, url_verification included. */
+void chat_slack_events(struct http_request *req, struct http_response *res);
+
+/* POST /chat/mattermost/commands: slash commands, token-verified. */
+void chat_mattermost_commands(struct http_request *req, struct http_response *res);
+/* POST /chat/mattermost/dialogs: interactive dialog submissions. */
+void chat_mattermost_dialogs(struct http_request *req, struct http_response *res);
+/* POST /chat/mattermost/messages: outgoing webhooks for channel messages. */
+void chat_mattermost_messages(struct http_request *req, struct http_response *res);
+
+/* Fills the parts of a chat context that come from the server and the
+ * request (store, settings, client); false after writing a 500 reply. */
+bool chat_context_from_request(struct http_request *req, struct http_response *res,
+			       const struct chat_workspace *ws, struct chat_context *ctx);
+
+#endif

@@ -1,0 +1,2 @@
+/* Placeholder. */
+#include "chat/verify.h"

@@ -1,0 +1,14 @@
+/* Placeholder until the Slack handlers land. */
+#include "chat/handlers.h"
+
+void chat_slack_commands(struct http_request *req, struct http_response *res)
+{
+	(void)req;
+	http_reply_fail(res, CH_INTERNAL, NULL, "not implemented yet");
+}
+
+void chat_slack_interactions(struct http_request *req, struct http_response *res)
+{
+	(void)req;
+	http_reply_fail(res, CH_INTERNAL, NULL, "not implemented yet");
+}
