@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "notify/notify_internal.h"
+#include "formats/config_tree.h"
 #include "util/alloc.h"
 #include "util/timeutil.h"
 
@@ -91,143 +92,15 @@ const struct notify_sink *notify_sink_find(const struct notify_config *cfg, cons
 	return NULL;
 }
 
-static const char *json_kind(const json_t *value)
-{
-	switch (json_typeof(value)) {
-	case JSON_OBJECT: return "a mapping";
-	case JSON_ARRAY: return "a list";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "a number";
-	case JSON_REAL: return "a number";
-	case JSON_TRUE: return "a boolean";
-	case JSON_FALSE: return "a boolean";
-	case JSON_NULL: return "null";
-	}
-	return "a value";
-}
-
-static bool in_list(const char *key, const char *const *keys)
-{
-	for (; *keys; keys++) {
-		if (strcmp(key, *keys) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* Rejects a key not in keys, naming it, where it is and the keys known
- * there. */
+/* config_check_keys, with a hint for the one secret people put in the file. */
 static enum ch_code check_keys(const json_t *obj, const char *const *keys, const char *where,
 			       struct ch_error *err)
 {
-	const char *key;
-	json_t *value;
-	char expected[256] = "";
-	size_t used = 0;
-
-	json_object_foreach((json_t *)obj, key, value) {
-		if (in_list(key, keys))
-			continue;
-		if (strcmp(key, "password") == 0 && keys == sink_keys)
-			return ch_fail(err, CH_INVALID,
-				       "%s: key 'password' is not allowed, because the configuration file must not hold secrets; set password_env to the name of an environment variable that holds the password",
-				       where);
-		for (const char *const *k = keys; *k && used < sizeof(expected); k++)
-			used += (size_t)snprintf(expected + used, sizeof(expected) - used, "%s%s",
-						 k == keys ? "" : ", ", *k);
-		return ch_fail(err, CH_INVALID, "%s: unknown key '%.64s'; expected one of %s", where,
-			       key, expected);
-	}
-	return CH_OK;
-}
-
-/* Rejects control characters and, unless spaces are allowed, white space. */
-static bool printable(const char *text, bool spaces)
-{
-	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f || (!spaces && *p == ' '))
-			return false;
-	}
-	return true;
-}
-
-/* Copies the string at obj[key] into *out (left alone when the key is
- * missing). The text must be 1 to max bytes with no control characters. */
-static enum ch_code get_string(const json_t *obj, const char *key, const char *where,
-			       size_t max, char **out, struct ch_error *err)
-{
-	const json_t *value = json_object_get(obj, key);
-	const char *text;
-	size_t len;
-
-	if (!value)
-		return CH_OK;
-	if (!json_is_string(value))
-		return ch_fail(err, CH_INVALID, "%s.%s must be a string, not %s", where, key,
-			       json_kind(value));
-	text = json_string_value(value);
-	len = json_string_length(value);
-	if (len == 0 || len > max)
-		return ch_fail(err, CH_INVALID, "%s.%s must be 1 to %zu characters long", where, key,
-			       max);
-	if (strlen(text) != len || !printable(text, false))
+	if (keys == sink_keys && json_object_get(obj, "password"))
 		return ch_fail(err, CH_INVALID,
-			       "%s.%s must not contain spaces or control characters", where, key);
-	free(*out);
-	*out = xstrdup(text);
-	return CH_OK;
-}
-
-/* Reads a duration from a number of seconds or text such as "30s" or "1h"
- * into *out (left alone when the key is missing), between min and max
- * seconds. */
-static enum ch_code get_duration(const json_t *obj, const char *key, const char *where,
-				 int64_t min, int64_t max, int64_t *out, struct ch_error *err)
-{
-	const json_t *value = json_object_get(obj, key);
-	int64_t seconds;
-
-	if (!value)
-		return CH_OK;
-	if (json_is_integer(value)) {
-		seconds = json_integer_value(value);
-	} else if (json_is_string(value)) {
-		if (time_parse_duration(json_string_value(value), &seconds, NULL) != CH_OK)
-			return ch_fail(err, CH_INVALID,
-				       "%s.%s: invalid duration '%.64s'; use seconds or a number followed by s, m, h or d, such as 30s or 1h",
-				       where, key, json_string_value(value));
-	} else {
-		return ch_fail(err, CH_INVALID, "%s.%s must be a duration such as 30s, not %s", where,
-			       key, json_kind(value));
-	}
-	if (seconds < min || seconds > max)
-		return ch_fail(err, CH_INVALID,
-			       "%s.%s is %lld seconds; use %lld to %lld seconds", where, key,
-			       (long long)seconds, (long long)min, (long long)max);
-	*out = seconds;
-	return CH_OK;
-}
-
-/* Checks that url parses, has a host and uses one of the two schemes. */
-static enum ch_code check_url(const char *url, const char *where, const char *key,
-			      const char *scheme_a, const char *scheme_b, struct ch_error *err)
-{
-	CURLU *h = curl_url();
-	char *scheme = NULL, *host = NULL;
-	enum ch_code rc = CH_OK;
-
-	if (curl_url_set(h, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK || !*host)
-		rc = ch_fail(err, CH_INVALID, "%s.%s is not a valid URL; write it as %s://HOST/PATH",
-			     where, key, scheme_a);
-	else if (strcmp(scheme, scheme_a) != 0 && strcmp(scheme, scheme_b) != 0)
-		rc = ch_fail(err, CH_INVALID, "%s.%s uses '%s:'; use a %s:// or %s:// URL", where,
-			     key, scheme, scheme_a, scheme_b);
-	curl_free(scheme);
-	curl_free(host);
-	curl_url_cleanup(h);
-	return rc;
+			       "%s: key 'password' is not allowed, because the configuration file must not hold secrets; set password_env to the name of an environment variable that holds the password",
+			       where);
+	return config_check_keys(obj, keys, where, err);
 }
 
 static bool url_has_user(const char *url)
@@ -251,9 +124,9 @@ static enum ch_code load_public_url(const json_t *root, struct notify_config *cf
 	cfg->public_url = xstrdup(DEFAULT_PUBLIC_URL);
 	if (!root)
 		return CH_OK;
-	if (get_string(root, "public_url", "configuration", 512, &cfg->public_url, err) != CH_OK)
+	if (config_get_text(root, "public_url", "configuration", 512, false, &cfg->public_url, err) != CH_OK)
 		return CH_INVALID;
-	if (check_url(cfg->public_url, "configuration", "public_url", "https", "http", err) != CH_OK)
+	if (config_check_url(cfg->public_url, "configuration", "public_url", "https", "http", err) != CH_OK)
 		return CH_INVALID;
 
 	/* Links append "/api/v1/...", so a trailing slash would double. */
@@ -270,7 +143,7 @@ static enum ch_code load_sink_name(const json_t *obj, const char *where,
 	if (!json_object_get(obj, "name"))
 		return ch_fail(err, CH_INVALID, "%s has no name; add name: followed by a unique name",
 			       where);
-	if (get_string(obj, "name", where, SINK_NAME_MAX, &sink->name, err) != CH_OK)
+	if (config_get_text(obj, "name", where, SINK_NAME_MAX, false, &sink->name, err) != CH_OK)
 		return CH_INVALID;
 	for (const char *p = sink->name; *p; p++) {
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
@@ -297,7 +170,7 @@ static enum ch_code load_sink_type(const json_t *obj, const char *where,
 	if (!json_object_get(obj, "type"))
 		return ch_fail(err, CH_INVALID,
 			       "%s has no type; use webhook, slack, mattermost or email", where);
-	if (get_string(obj, "type", where, 32, &type, err) != CH_OK)
+	if (config_get_text(obj, "type", where, 32, false, &type, err) != CH_OK)
 		return CH_INVALID;
 	for (size_t i = 0; i < count; i++) {
 		if (strcmp(type, sink_type_names[i]) == 0) {
@@ -321,11 +194,11 @@ static enum ch_code load_sink_url(const json_t *obj, const char *where,
 		return ch_fail(err, CH_INVALID, "%s has no url; add the %s", where,
 			       email ? "SMTP server as smtp://HOST:PORT or smtps://HOST:PORT"
 				     : "incoming webhook URL");
-	if (get_string(obj, "url", where, URL_MAX, &sink->url, err) != CH_OK)
+	if (config_get_text(obj, "url", where, URL_MAX, false, &sink->url, err) != CH_OK)
 		return CH_INVALID;
 	if (!email)
-		return check_url(sink->url, where, "url", "https", "http", err);
-	if (check_url(sink->url, where, "url", "smtp", "smtps", err) != CH_OK)
+		return config_check_url(sink->url, where, "url", "https", "http", err);
+	if (config_check_url(sink->url, where, "url", "smtp", "smtps", err) != CH_OK)
 		return CH_INVALID;
 
 	/* The password must not sit in the file, so neither may the URL carry one. */
@@ -401,10 +274,10 @@ static enum ch_code load_address(const json_t *value, const char *where, const c
 
 	if (!json_is_string(value))
 		return ch_fail(err, CH_INVALID, "%s.%s must be an email address, not %s", where, key,
-			       json_kind(value));
+			       config_kind(value));
 	text = json_string_value(value);
 	if (json_string_length(value) > ADDRESS_MAX || strlen(text) != json_string_length(value) ||
-	    !printable(text, false) || !valid_address(text))
+	    !config_printable(text, false) || !valid_address(text))
 		return ch_fail(err, CH_INVALID,
 			       "%s.%s: '%.64s' is not a valid email address; write it as name@example.org",
 			       where, key, text);
@@ -448,7 +321,7 @@ static enum ch_code load_password(const json_t *obj, const char *where, struct n
 	const char *password;
 	enum ch_code rc = CH_OK;
 
-	if (get_string(obj, "password_env", where, ENV_NAME_MAX, &env_name, err) != CH_OK)
+	if (config_get_text(obj, "password_env", where, ENV_NAME_MAX, false, &env_name, err) != CH_OK)
 		return CH_INVALID;
 	if (!env_name && !sink->username)
 		return CH_OK;
@@ -495,7 +368,7 @@ static enum ch_code load_sink_email(const json_t *obj, const char *where,
 		return CH_INVALID;
 	if (load_recipients(obj, where, sink, err) != CH_OK)
 		return CH_INVALID;
-	if (get_string(obj, "username", where, USERNAME_MAX, &sink->username, err) != CH_OK)
+	if (config_get_text(obj, "username", where, USERNAME_MAX, false, &sink->username, err) != CH_OK)
 		return CH_INVALID;
 	return load_password(obj, where, sink, err);
 }
@@ -505,7 +378,7 @@ static enum ch_code load_sink(const json_t *obj, const char *where, struct notif
 {
 	if (!json_is_object(obj))
 		return ch_fail(err, CH_INVALID, "%s must be a mapping with name, type and url, not %s",
-			       where, json_kind(obj));
+			       where, config_kind(obj));
 	if (check_keys(obj, sink_keys, where, err) != CH_OK ||
 	    load_sink_name(obj, where, cfg, sink, err) != CH_OK ||
 	    load_sink_type(obj, where, sink, err) != CH_OK ||
@@ -515,7 +388,7 @@ static enum ch_code load_sink(const json_t *obj, const char *where, struct notif
 		return CH_INVALID;
 
 	sink->timeout_seconds = 10;
-	if (get_duration(obj, "timeout", where, 1, 300, &sink->timeout_seconds, err) != CH_OK)
+	if (config_get_duration(obj, "timeout", where, 1, 300, &sink->timeout_seconds, err) != CH_OK)
 		return CH_INVALID;
 	return load_sink_email(obj, where, sink, err);
 }
@@ -531,7 +404,7 @@ static enum ch_code load_sinks(const json_t *value, struct notify_config *cfg,
 		return CH_OK;
 	if (!json_is_array(value))
 		return ch_fail(err, CH_INVALID, "notify.sinks must be a list of sinks, not %s",
-			       json_kind(value));
+			       config_kind(value));
 	if (json_array_size(value) > SINKS_MAX)
 		return ch_fail(err, CH_INVALID, "notify.sinks lists %zu sinks; at most %d are allowed",
 			       json_array_size(value), SINKS_MAX);
@@ -555,7 +428,7 @@ static enum ch_code load_notify(const json_t *section, struct notify_config *cfg
 	if (!section || json_is_null(section))
 		return CH_OK;
 	if (!json_is_object(section))
-		return ch_fail(err, CH_INVALID, "notify must be a mapping, not %s", json_kind(section));
+		return ch_fail(err, CH_INVALID, "notify must be a mapping, not %s", config_kind(section));
 	if (check_keys(section, notify_keys, "notify", err) != CH_OK)
 		return CH_INVALID;
 
@@ -567,10 +440,10 @@ static enum ch_code load_notify(const json_t *section, struct notify_config *cfg
 				       "notify.max_attempts must be a whole number from 1 to 100");
 		cfg->max_attempts = (int)json_integer_value(value);
 	}
-	if (get_duration(section, "backoff", "notify", 1, 86400, &cfg->backoff, err) != CH_OK ||
-	    get_duration(section, "backoff_max", "notify", 1, 7 * 86400, &cfg->backoff_max, err) !=
+	if (config_get_duration(section, "backoff", "notify", 1, 86400, &cfg->backoff, err) != CH_OK ||
+	    config_get_duration(section, "backoff_max", "notify", 1, 7 * 86400, &cfg->backoff_max, err) !=
 		    CH_OK ||
-	    get_duration(section, "poll", "notify", 1, 3600, &cfg->poll, err) != CH_OK)
+	    config_get_duration(section, "poll", "notify", 1, 3600, &cfg->poll, err) != CH_OK)
 		return CH_INVALID;
 	if (cfg->backoff_max < cfg->backoff)
 		return ch_fail(err, CH_INVALID,
@@ -594,7 +467,7 @@ enum ch_code notify_config_load(const json_t *root, struct notify_config *out,
 	if (root && !json_is_object(root))
 		rc = ch_fail(err, CH_INVALID,
 			     "the configuration must be a mapping with keys such as public_url and notify, not %s",
-			     json_kind(root));
+			     config_kind(root));
 	if (rc == CH_OK && root)
 		rc = check_keys(root, root_keys, "configuration", err);
 	if (rc == CH_OK)
