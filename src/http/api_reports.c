@@ -12,6 +12,7 @@
 #include "util/alloc.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "workflow/reports.h"
 
 /* Indicators listed in one report reply. */
 #define REPORT_INDICATORS_SHOWN 1000
@@ -59,139 +60,33 @@ json_t *api_report_json(const struct store_report *r, bool with_links)
 	return obj;
 }
 
-struct technique_ctx {
-	struct store *store;
-	bool failed;
-};
-
-static bool lookup_technique(void *ctx_ptr, const char *id, bool *revoked)
-{
-	struct technique_ctx *ctx = ctx_ptr;
-	struct ch_error err = { 0 };
-	bool found = false;
-
-	if (store_attack_technique_get(ctx->store, id, &found, revoked, &err) != CH_OK)
-		ctx->failed = true;
-	return found;
-}
-
-/* Resolves share_with names to ids and adds the submitter's own org or
- * user, so the submitter can always read what they sent. */
-static bool resolve_readers(struct store *st, const struct report_input *in,
-			    const struct principal *who, int64_t **org_ids, size_t *org_count,
-			    int64_t **user_ids, size_t *user_count, struct ch_error *err)
-{
-	*org_ids = xcalloc(in->share_org_count + 1, sizeof(int64_t));
-	*user_ids = xcalloc(in->share_user_count + 1, sizeof(int64_t));
-	*org_count = 0;
-	*user_count = 0;
-
-	if (in->tlp == TLP_AMBER_STRICT) {
-		(*org_ids)[(*org_count)++] = who->org_id;
-		for (size_t i = 0; i < in->share_org_count; i++) {
-			if (store_org_find(st, in->share_orgs[i], &(*org_ids)[*org_count], err) != CH_OK) {
-				ch_fail_field(err, CH_INVALID, "share_with.orgs",
-					      "organisation '%s' not found; check the name with an operator",
-					      in->share_orgs[i]);
-				return false;
-			}
-			(*org_count)++;
-		}
-	}
-	if (in->tlp == TLP_RED) {
-		(*user_ids)[(*user_count)++] = who->user_id;
-		for (size_t i = 0; i < in->share_user_count; i++) {
-			struct store_user user = { 0 };
-
-			if (store_user_find(st, in->share_users[i], &user, err) != CH_OK) {
-				ch_fail_field(err, CH_INVALID, "share_with.users",
-					      "user '%s' not found; check the name with an operator",
-					      in->share_users[i]);
-				return false;
-			}
-			(*user_ids)[(*user_count)++] = user.id;
-			store_user_free(&user);
-		}
-	}
-	return true;
-}
-
-static enum ch_code save_report(struct store *st, const struct report_input *in,
-				const struct principal *who, int64_t *id, struct ch_error *err)
-{
-	struct store_report_write w = { 0 };
-	int64_t *org_ids = NULL, *user_ids = NULL;
-	char *fields = NULL;
-	enum ch_code rc;
-
-	if (!resolve_readers(st, in, who, &org_ids, &w.reader_org_count, &user_ids,
-			     &w.reader_user_count, err)) {
-		rc = CH_INVALID;
-		goto out;
-	}
-	fields = json_dumps(in->fields, JSON_COMPACT | JSON_SORT_KEYS);
-	w.kind = report_kind_name(in->kind);
-	w.tlp = in->tlp;
-	w.title = in->title;
-	w.fields_json = fields;
-	w.submitter_id = who->user_id;
-	w.org_id = who->org_id;
-	w.anonymous = in->anonymous;
-	w.created = time_now();
-	w.confidence = 50;
-	w.indicators = &in->indicators;
-	w.techniques = in->techniques;
-	w.technique_count = in->technique_count;
-	w.reader_org_ids = org_ids;
-	w.reader_user_ids = user_ids;
-
-	rc = store_begin(st, err);
-	if (rc != CH_OK)
-		goto out;
-	rc = store_report_create(st, &w, id, err);
-	if (rc == CH_OK)
-		rc = store_commit(st, err);
-	if (rc != CH_OK)
-		store_rollback(st);
-
-out:
-	free(fields);
-	free(org_ids);
-	free(user_ids);
-	return rc;
-}
-
 void api_report_create(struct http_request *req, struct http_response *res)
 {
 	const struct api_app *app = req->app;
 	struct report_input in = { 0 };
-	struct technique_ctx tctx = { 0 };
+	struct workflow_catalogue cat = { 0 };
 	struct report_context ctx = { 0 };
 	struct store_report saved = { 0 };
 	struct ch_error err = { 0 };
 	struct principal who;
 	json_t *body = NULL, *reply;
-	int64_t catalogue = 0, id;
+	struct store *st;
+	int64_t id;
 	char object[64];
 	enum ch_code rc;
 
 	if (!api_authenticate(req, res, true, &who) || !api_parse_body(req, res, &body))
 		return;
-	tctx.store = api_store(req, res);
-	if (!tctx.store)
+	st = api_store(req, res);
+	if (!st)
 		goto out;
-
-	store_attack_technique_count(tctx.store, &catalogue, NULL);
-	ctx.technique_lookup = lookup_technique;
-	ctx.technique_ctx = &tctx;
-	ctx.technique_catalogue_size = (size_t)catalogue;
-	ctx.warnlists = app->warnlists;
+	workflow_report_context(&cat, st, app->warnlists, &ctx);
 
 	rc = report_validate(body, &ctx, &in, &err);
-	if (rc == CH_OK && tctx.failed)
+	if (rc == CH_OK && cat.failed)
 		rc = ch_fail(&err, CH_DB, "the ATT&CK catalogue could not be read");
 	if (rc == CH_OK)
-		rc = save_report(tctx.store, &in, &who, &id, &err);
+		rc = workflow_report_save(st, &in, &who, &id, &err);
 	if (rc != CH_OK) {
 		if (rc == CH_DB)
 			log_error(req->request_id, "report not saved: %s", err.message);
@@ -201,7 +96,7 @@ void api_report_create(struct http_request *req, struct http_response *res)
 
 	snprintf(object, sizeof(object), "report:%lld", (long long)id);
 	api_audit(req, &who, "report.create", object, "ok", report_kind_name(in.kind));
-	if (store_report_get(tctx.store, id, &who, REPORT_INDICATORS_SHOWN, &saved, &err) != CH_OK) {
+	if (store_report_get(st, id, &who, REPORT_INDICATORS_SHOWN, &saved, &err) != CH_OK) {
 		http_reply_error(res, &err);
 		goto out;
 	}
