@@ -624,6 +624,60 @@ enum ch_code store_chat_link_code_use(struct store *st, const unsigned char hash
 
 /* ---- Chat messages (channel ingestion) ------------------------------------------- */
 
+/* A channel message stored as a report of kind "chat". Strings are
+ * borrowed for the call. The chat_messages row keyed by (platform,
+ * workspace, channel, ts) maps the message to its report. */
+struct store_chat_message {
+	const char *platform;    /* "slack" or "mattermost" */
+	const char *workspace;   /* team id */
+	const char *channel;     /* channel id */
+	const char *ts;          /* the message's id in its channel */
+	const char *thread_ts;   /* ts of the thread's first message, or NULL */
+	const char *source;      /* source name, such as "slack:acme/C0123ABC" */
+	enum tlp_level tlp;
+	const char *title;
+	const char *fields_json; /* a JSON object */
+	int64_t submitter_id;    /* 0 when the chat user is not linked to a user */
+	int64_t org_id;          /* 0 when the message has no organisation */
+	int64_t created;
+	const struct ioc_match_list *indicators; /* top-level matches are linked */
+};
+
+/* Records a delivered event id inside the caller's transaction. *fresh is
+ * false when the id was recorded before, so the event is a repeat. */
+enum ch_code store_chat_event_claim(struct store *st, const char *platform,
+				    const char *workspace, const char *event_id, int64_t now,
+				    bool *fresh, struct ch_error *err);
+/* Sets *seen to whether the event id was recorded. */
+enum ch_code store_chat_event_seen(struct store *st, const char *platform,
+				   const char *workspace, const char *event_id, bool *seen,
+				   struct ch_error *err);
+
+/* Finds the report of a message and whether it is withdrawn; CH_NOT_FOUND
+ * when the message has no report. */
+enum ch_code store_chat_message_find(struct store *st, const char *platform,
+				     const char *workspace, const char *channel, const char *ts,
+				     int64_t *report_id, bool *withdrawn, struct ch_error *err);
+
+/* Creates the report of a new message inside the caller's transaction:
+ * the report with a NULL submitter when submitter_id is 0, its readers
+ * (the organisation for AMBER+STRICT, the submitter for RED), its
+ * indicators, and the chat_messages row, whose parent_report_id is the
+ * report of the thread's first message when that one has a report. */
+enum ch_code store_chat_message_create(struct store *st, const struct store_chat_message *in,
+				       int64_t *report_id, struct ch_error *err);
+
+/* Replaces the title, fields and indicator links of an edited message's
+ * report and clears its withdrawn time, inside the caller's transaction.
+ * Only indicators that the report did not link before count as new
+ * sightings. The TLP, readers and creation time stay as they were. */
+enum ch_code store_chat_message_update(struct store *st, int64_t report_id,
+				       const struct store_chat_message *in, struct ch_error *err);
+
+/* Sets the report's withdrawn time, which hides it from every reader. */
+enum ch_code store_chat_report_withdraw(struct store *st, int64_t report_id, int64_t when,
+					struct ch_error *err);
+
 /* Referrals per state and outbox messages per state, for /metrics. */
 enum ch_code store_queue_counts(struct store *st, struct store_count_list *referrals,
 				struct store_count_list *outbox, struct ch_error *err);
