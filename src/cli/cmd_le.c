@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "model/referral.h"
@@ -197,8 +198,8 @@ static int parse(int argc, char **argv, struct le_options *o)
 		case OPT_NEW: o->only_new = true; break;
 		case OPT_SORT: o->sort = optarg; break;
 		case OPT_LIMIT:
-			if (!cli_parse_long(optarg, 1, 10000, &o->limit))
-				return cli_usage_error("le", "invalid --limit '%s': use 1 to 10000",
+			if (!cli_parse_long(optarg, 1, 500, &o->limit))
+				return cli_usage_error("le", "invalid --limit '%s': use 1 to 500",
 						       optarg);
 			break;
 		case OPT_INTERNAL: o->internal = true; break;
@@ -272,13 +273,32 @@ static void print_age(int64_t seconds)
 		printf("%4lldd", (long long)(seconds / 86400));
 }
 
+/* Prints text from a referral so that it cannot pass for other output:
+ * continuation lines are indented, and control characters other than tab
+ * become '?'. */
+static void print_text(const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *)(text ? text : ""); *p; p++) {
+		if (*p == '\n')
+			fputs("\n      ", stdout);
+		else if (*p == '\r')
+			continue;
+		else if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+			putchar('?');
+		else
+			putchar(*p);
+	}
+}
+
 static void print_view(const struct store_referral_view *v)
 {
 	const struct store_referral *r = &v->referral;
 	char when[TIME_ISO_MAX];
 
 	time_format_iso(r->created, when, sizeof(when));
-	printf("%s  %s  TLP:%s  %s\n", r->ref, r->state, tlp_name(r->tlp), r->summary);
+	printf("%s  %s  TLP:%s  ", r->ref, r->state, tlp_name(r->tlp));
+	print_text(r->summary);
+	putchar('\n');
 	printf("  type %s, objective %s, opened %s by %s%s%s%s\n", r->incident_type, r->objective,
 	       when, r->reporter, r->reporter_handle ? " (" : "",
 	       r->reporter_handle ? r->reporter_handle : "", r->reporter_handle ? ")" : "");
@@ -290,8 +310,11 @@ static void print_view(const struct store_referral_view *v)
 		       r->assignee_agency ? r->assignee_agency : "");
 #define FIELD(label, value)                                   \
 	do {                                                  \
-		if (value)                                    \
-			printf("  %s: %s\n", label, value);   \
+		if (value) {                                  \
+			printf("  %s: ", label);              \
+			print_text(value);                    \
+			putchar('\n');                        \
+		}                                             \
 	} while (0)
 	FIELD("details", r->details);
 	FIELD("why illegal", r->illegal_reason);
@@ -300,8 +323,10 @@ static void print_view(const struct store_referral_view *v)
 	FIELD("suspect", r->suspect_info);
 	FIELD("documentation", r->documentation);
 #undef FIELD
-	printf("  LE may contact the reporter: %s%s%s\n", r->contact_allowed ? "yes" : "no",
-	       r->contact_method ? ", " : "", r->contact_method ? r->contact_method : "");
+	printf("  LE may contact the reporter: %s%s", r->contact_allowed ? "yes" : "no",
+	       r->contact_method ? ", " : "");
+	print_text(r->contact_method);
+	putchar('\n');
 	for (size_t i = 0; i < r->indicator_count; i++)
 		printf("  indicator %s %s\n", ioc_type_name(r->indicators[i].type),
 		       r->indicators[i].value);
@@ -314,16 +339,20 @@ static void print_view(const struct store_referral_view *v)
 		       v->attachments[i].uploader);
 	for (size_t i = 0; i < v->reply_count; i++) {
 		time_format_iso(v->replies[i].created, when, sizeof(when));
-		printf("  reply %s %s%s: %s\n", when, v->replies[i].author,
-		       v->replies[i].internal ? " (internal)" : "", v->replies[i].body);
+		printf("  reply %s %s%s: ", when, v->replies[i].author,
+		       v->replies[i].internal ? " (internal)" : "");
+		print_text(v->replies[i].body);
+		putchar('\n');
 	}
 	for (size_t i = 0; i < v->event_count; i++) {
 		const struct store_referral_event *e = &v->events[i];
 
 		time_format_iso(e->time, when, sizeof(when));
-		printf("  history %s %s %s%s%s%s%s\n", when, e->actor, e->action,
+		printf("  history %s %s %s%s%s%s", when, e->actor, e->action,
 		       e->to_state ? " -> " : "", e->to_state ? e->to_state : "",
-		       e->detail ? ": " : "", e->detail ? e->detail : "");
+		       e->detail ? ": " : "");
+		print_text(e->detail);
+		putchar('\n');
 	}
 }
 
@@ -446,7 +475,9 @@ static enum ch_code run_list(const struct workflow *w, const struct le_options *
 			printf("%s %-14s %-12s %-14s age", r->unseen ? "*" : " ", r->ref, r->state,
 			       r->incident_type);
 			print_age(now - r->created);
-			printf("  %s\n", r->summary);
+			fputs("  ", stdout);
+			print_text(r->summary);
+			putchar('\n');
 		}
 	}
 	store_referral_list_free(&list);
@@ -461,6 +492,16 @@ static enum ch_code run_attach(const struct workflow *w, const struct le_options
 	struct buf data;
 	enum ch_code rc;
 
+	struct stat sb;
+
+	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return ch_fail(err, CH_IO, "'%s' is not a readable file; give the path of the "
+					   "evidence file", path);
+	if (sb.st_size == 0)
+		return ch_fail(err, CH_INVALID, "'%s' is empty; there is nothing to attach", path);
+	if ((uint64_t)sb.st_size > REFERRAL_ATTACHMENT_MAX)
+		return ch_fail(err, CH_TOO_LARGE, "'%s' is %lld bytes, more than the %zu allowed",
+			       path, (long long)sb.st_size, REFERRAL_ATTACHMENT_MAX);
 	buf_init(&data, REFERRAL_ATTACHMENT_MAX);
 	rc = read_file(path, REFERRAL_ATTACHMENT_MAX, &data, err);
 	if (rc == CH_OK)
@@ -566,6 +607,10 @@ int cmd_le(int argc, char **argv)
 		status = cli_usage_error("le", "unknown subcommand or wrong arguments: 'le %s'", sub);
 		goto out;
 	}
+	if (rc == CH_OK && notify.sink_count == 0 && strcmp(sub, "show") != 0 &&
+	    strcmp(sub, "open-list") != 0 && strcmp(sub, "attach") != 0)
+		fprintf(stderr, "note: no notification sinks are configured (--config or "
+				"CTIHUB_CONFIG), so nobody was notified\n");
 	if (rc == CH_OK && v.referral.id && (strcmp(sub, "new") != 0 || o.json))
 		status = print_result(&o, &v);
 	else

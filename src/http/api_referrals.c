@@ -4,6 +4,7 @@
  * may do what and writes the change, its audit entry and its
  * notifications in one transaction.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,6 +244,19 @@ void api_referral_list(struct http_request *req, struct http_response *res)
 	store_referral_list_free(&list);
 }
 
+/* The role check of an LE action, made before the body is read so that a
+ * refused caller is refused (and audited) whatever they sent. */
+static bool require_le(struct http_response *res, const struct workflow *w, const char *key,
+		       const char *action, const char *what)
+{
+	struct ch_error err = { 0 };
+
+	if (workflow_require_le(w, key, action, what, &err) == CH_OK)
+		return true;
+	http_reply_error(res, &err);
+	return false;
+}
+
 /* Reads an optional string member of an action body. */
 static bool body_text(struct http_response *res, const json_t *body, const char *key,
 		      const char **out)
@@ -295,7 +309,9 @@ void api_referral_reply(struct http_request *req, struct http_response *res)
 	json_t *body = NULL;
 	char *copy = NULL;
 
-	if (!begin(req, res, &who, &w) || !api_parse_body(req, res, &body))
+	if (!begin(req, res, &who, &w) ||
+	    !require_le(res, &w, req->params[0], "referral.reply", "reply to referrals") ||
+	    !api_parse_body(req, res, &body))
 		return;
 	if (!body_keys(res, body, keys, "body, internal"))
 		goto out;
@@ -330,7 +346,9 @@ void api_referral_assign(struct http_request *req, struct http_response *res)
 	const char *officer, *agency;
 	json_t *body = NULL;
 
-	if (!begin(req, res, &who, &w) || !api_parse_body(req, res, &body))
+	if (!begin(req, res, &who, &w) ||
+	    !require_le(res, &w, req->params[0], "referral.assign", "assign referrals") ||
+	    !api_parse_body(req, res, &body))
 		return;
 	if (body_keys(res, body, keys, "officer, agency") &&
 	    body_text(res, body, "officer", &officer) && body_text(res, body, "agency", &agency)) {
@@ -352,7 +370,9 @@ void api_referral_state(struct http_request *req, struct http_response *res)
 	const char *state;
 	json_t *body = NULL;
 
-	if (!begin(req, res, &who, &w) || !api_parse_body(req, res, &body))
+	if (!begin(req, res, &who, &w) ||
+	    !require_le(res, &w, req->params[0], "referral.state", "change the state of referrals") ||
+	    !api_parse_body(req, res, &body))
 		return;
 	if (body_keys(res, body, keys, "state") && body_text(res, body, "state", &state)) {
 		if (!state)
@@ -376,7 +396,9 @@ void api_referral_close(struct http_request *req, struct http_response *res)
 	const char *resolution, *note;
 	json_t *body = NULL;
 
-	if (!begin(req, res, &who, &w) || !api_parse_body(req, res, &body))
+	if (!begin(req, res, &who, &w) ||
+	    !require_le(res, &w, req->params[0], "referral.close", "close referrals") ||
+	    !api_parse_body(req, res, &body))
 		return;
 	if (body_keys(res, body, keys, "resolution, note") &&
 	    body_text(res, body, "resolution", &resolution) && body_text(res, body, "note", &note)) {
@@ -398,7 +420,8 @@ void api_referral_reopen(struct http_request *req, struct http_response *res)
 	const char *reason = NULL;
 	json_t *body = NULL;
 
-	if (!begin(req, res, &who, &w))
+	if (!begin(req, res, &who, &w) ||
+	    !require_le(res, &w, req->params[0], "referral.reopen", "reopen referrals"))
 		return;
 	/* The body is optional: a reopen needs no reason. */
 	if (req->body_len > 0 && !api_parse_body(req, res, &body))
@@ -447,9 +470,11 @@ void api_referral_attachment(struct http_request *req, struct http_response *res
 
 	if (!begin(req, res, &who, &w))
 		return;
+	errno = 0;
 	aid = strtoll(req->params[1], &end, 10);
-	if (*req->params[1] < '1' || *req->params[1] > '9' || *end) {
-		http_reply_fail(res, CH_NOT_FOUND, "attachment", "attachment '%s' not found",
+	if (*req->params[1] < '1' || *req->params[1] > '9' || *end || errno) {
+		http_reply_fail(res, CH_INVALID, "attachment", "'%.40s' is not an attachment id; use "
+							       "the id of the upload reply",
 				req->params[1]);
 		return;
 	}

@@ -242,14 +242,37 @@ static enum MHD_Result send_error(struct conn *c, int status, const struct ch_er
 	return send_response(c, &res);
 }
 
+/* Finds a query argument whose value holds an encoded NUL (%00), which
+ * would cut the value short where handlers read it as a C string. */
+static enum MHD_Result find_nul_argument(void *cls, enum MHD_ValueKind kind, const char *key,
+					 size_t key_size, const char *value, size_t value_size)
+{
+	const char **bad = cls;
+
+	(void)kind;
+	if (strlen(key) != key_size || (value && strlen(value) != value_size)) {
+		*bad = key;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
 static void run_handler(struct conn *c)
 {
 	struct http_response res = { 0 };
+	const char *bad = NULL;
 
 	buf_init(&res.body, HTTP_RESPONSE_MAX);
 	c->req.body = c->body.data ? c->body.data : "";
 	c->req.body_len = c->body.len;
-	c->route->handler(&c->req, &res);
+	MHD_get_connection_values_n(c->req.connection, MHD_GET_ARGUMENT_KIND, find_nul_argument,
+				    &bad);
+	if (bad)
+		http_reply_fail(&res, CH_INVALID, bad, "query parameter '%.64s' contains an encoded "
+						       "NUL (%%00); remove it",
+				bad);
+	else
+		c->route->handler(&c->req, &res);
 
 	if (res.status < 100 || res.status > 599) {
 		log_error(c->req.request_id, "The handler for %s %s set the invalid status %d, "

@@ -53,20 +53,26 @@ static const char *const known_fields[] = {
 	"indicators", NULL,
 };
 
-/* Compares ignoring case and treating ' ', '-' and '_' as one. */
+static bool is_separator(char c)
+{
+	return c == ' ' || c == '-' || c == '_';
+}
+
+/* Compares ignoring case, spaces, hyphens and underscores, so that "Data
+ * breach", "data-breach" and "databreach" are equal. */
 static bool same_words(const char *a, const char *b)
 {
-	for (;; a++, b++) {
-		char ca = (char)tolower((unsigned char)*a), cb = (char)tolower((unsigned char)*b);
-
-		if (ca == ' ' || ca == '-')
-			ca = '_';
-		if (cb == ' ' || cb == '-')
-			cb = '_';
-		if (ca != cb)
+	for (;;) {
+		while (is_separator(*a))
+			a++;
+		while (is_separator(*b))
+			b++;
+		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
 			return false;
-		if (!ca)
+		if (!*a)
 			return true;
+		a++;
+		b++;
 	}
 }
 
@@ -297,6 +303,10 @@ enum ch_code referral_validate(const json_t *body, const struct ioc_warnlists *w
 	rc = check_known(body, err);
 	if (rc == CH_OK)
 		rc = read_text(body, "summary", REPORT_TEXT_SHORT, true, &in.summary, err);
+	/* The summary is the referral's title in lists, so it is one line. */
+	if (rc == CH_OK && strpbrk(in.summary, "\r\n"))
+		rc = ch_fail_field(err, CH_INVALID, "summary", "summary must be one line; put the "
+							       "rest in details");
 	if (rc == CH_OK)
 		rc = read_choice(body, "incident_type", referral_incident_types, &in.incident_type,
 				 err);
@@ -324,9 +334,12 @@ enum ch_code referral_validate(const json_t *body, const struct ioc_warnlists *w
 	if (rc == CH_OK)
 		rc = read_text(body, "documentation", REPORT_TEXT_PROSE, false, &in.documentation,
 			       err);
-	/* Describing the documentation says it exists, unless the body says
-	 * otherwise in so many words. */
-	if (rc == CH_OK && in.documentation && !given)
+	/* Describing the documentation says it exists. */
+	if (rc == CH_OK && in.documentation && given && !in.documentation_available)
+		rc = ch_fail_field(err, CH_INVALID, "documentation_available",
+				   "documentation_available is false but documentation describes "
+				   "some; set it to true or leave documentation out");
+	if (rc == CH_OK && in.documentation)
 		in.documentation_available = true;
 	if (rc == CH_OK)
 		rc = read_bool(body, "contact_allowed", &in.contact_allowed, &given, err);
@@ -377,4 +390,41 @@ enum ch_code referral_check_reply(const json_t *value, const char **text, size_t
 				  struct ch_error *err)
 {
 	return report_check_text(value, "body", REPORT_TEXT_PROSE, true, NULL, text, len, err);
+}
+
+enum ch_code referral_check_file_name(const char *name, struct ch_error *err)
+{
+	json_t *value = name ? json_string(name) : NULL;
+	const char *text;
+	size_t len;
+	enum ch_code rc;
+
+	/* json_string refuses invalid UTF-8. */
+	if (!value)
+		return ch_fail_field(err, CH_INVALID, "name", "give the file name as UTF-8 text with "
+							      "?name=FILE");
+	rc = report_check_text(value, "name", REPORT_TEXT_NAME, true, NULL, &text, &len, err);
+	if (rc == CH_OK && (len != strlen(name) || strpbrk(name, "/\\") ||
+			    strcmp(name, ".") == 0 || strcmp(name, "..") == 0))
+		rc = ch_fail_field(err, CH_INVALID, "name", "file name '%s' must be a plain file name "
+							    "without slashes or surrounding spaces",
+				   name);
+	json_decref(value);
+	return rc;
+}
+
+enum ch_code referral_check_note(const char *field, const char *text, bool one_line,
+				 struct ch_error *err)
+{
+	json_t *value = json_string(text);
+	const char *checked;
+	size_t len;
+	enum ch_code rc;
+
+	if (!value)
+		return ch_fail_field(err, CH_INVALID, field, "%s must be UTF-8 text", field);
+	rc = report_check_text(value, field, one_line ? REPORT_TEXT_NAME : REPORT_TEXT_PROSE, true,
+			       NULL, &checked, &len, err);
+	json_decref(value);
+	return rc;
 }

@@ -29,6 +29,7 @@
 #define REFERRAL_REPLY_MAX 20000   /* bytes */
 #define REFERRAL_REPORTS_MAX 100   /* linked reports */
 #define REFERRAL_AGENCY_MAX 200    /* characters, one line */
+#define REFERRAL_NOTE_MAX 800      /* close note or reopen reason, bytes */
 
 /* Incident types and objectives, in the order forms list them. The
  * stored value is the id; the label is what forms show. */
@@ -83,6 +84,16 @@ struct referral_input {
 enum ch_code referral_validate(const json_t *body, const struct ioc_warnlists *warnlists,
 			       struct referral_input *out, struct ch_error *err);
 void referral_input_free(struct referral_input *in);
+
+/* Checks an attachment's file name: UTF-8, one line of at most 200
+ * characters without control characters, slashes or "." and "..". */
+enum ch_code referral_check_file_name(const char *name, struct ch_error *err);
+
+/* Checks the free text of an action (an agency, a close note, a reopen
+ * reason) like a form field: one line of at most 200 characters, or
+ * prose, without the control characters report fields reject. */
+enum ch_code referral_check_note(const char *field, const char *text, bool one_line,
+				 struct ch_error *err);
 
 /* Checks a reply body: 1 to REFERRAL_REPLY_MAX bytes of text. */
 enum ch_code referral_check_reply(const json_t *value, const char **text, size_t *len,

@@ -76,14 +76,34 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-/* The first control character that the class does not allow, or -1. */
-static long find_control(const char *s, size_t len, bool one_line)
+/*
+ * The first control character that the class does not allow, or -1, with
+ * its code point in *cp. Besides C0 controls and DEL this finds the C1
+ * controls (U+0080 to U+009F) and the bidirectional overrides and
+ * isolates (U+202A to U+202E, U+2066 to U+2069), which can make text
+ * display as something else; one-line text also may not hold the line
+ * and paragraph separators U+2028 and U+2029. s is valid UTF-8.
+ */
+static long find_control(const char *s, size_t len, bool one_line, unsigned *cp)
 {
 	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
+		const unsigned char *u = (const unsigned char *)s + i;
 
-		if (c == 0x7f || (c < 0x20 && (one_line || (c != '\t' && c != '\n' && c != '\r'))))
+		*cp = u[0];
+		if (u[0] == 0x7f || (u[0] < 0x20 && (one_line || (u[0] != '\t' && u[0] != '\n' &&
+								   u[0] != '\r'))))
 			return (long)i;
+		if (u[0] == 0xC2 && i + 1 < len && u[1] >= 0x80 && u[1] <= 0x9F) {
+			*cp = u[1];
+			return (long)i;
+		}
+		if (u[0] == 0xE2 && i + 2 < len) {
+			*cp = 0x2000u | ((unsigned)(u[1] & 0x3F) << 6) | (u[2] & 0x3F);
+			if ((u[1] == 0x80 && u[2] >= 0xAA && u[2] <= 0xAE) ||
+			    (u[1] == 0x81 && u[2] >= 0xA6 && u[2] <= 0xA9) ||
+			    (one_line && u[1] == 0x80 && (u[2] == 0xA8 || u[2] == 0xA9)))
+				return (long)i;
+		}
 	}
 	return -1;
 }
@@ -95,6 +115,7 @@ enum ch_code report_check_text(const json_t *value, const char *path, enum repor
 	const char *s;
 	size_t n;
 	long bad;
+	unsigned code_point;
 
 	*text = NULL;
 	*len = 0;
@@ -123,11 +144,11 @@ enum ch_code report_check_text(const json_t *value, const char *path, enum repor
 		return CH_OK;
 	}
 
-	bad = find_control(s, n, text_limits[cls].one_line);
+	bad = find_control(s, n, text_limits[cls].one_line, &code_point);
 	if (bad >= 0)
 		return ch_fail_field(err, CH_INVALID, path, "%s contains the control character "
 							    "U+%04X at byte %ld; %s",
-				     path, (unsigned)(unsigned char)s[bad], bad,
+				     path, code_point, bad,
 				     text_limits[cls].one_line ? "use one line of plain text"
 							       : "remove it");
 

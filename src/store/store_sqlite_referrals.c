@@ -765,7 +765,10 @@ enum ch_code store_referral_reply_add(struct store *st, int64_t id, int64_t auth
 	if (rc != CH_OK)
 		return rc;
 	*reply_id = sqlite3_last_insert_rowid(st->db);
-	rc = touch(st, id, now, err);
+	/* An internal reply leaves updated alone, so the reporter cannot
+	 * tell from it that one was written. */
+	if (!internal)
+		rc = touch(st, id, now, err);
 	if (rc == CH_OK)
 		rc = add_event(st, id, author_id, now, internal ? "reply.internal" : "reply", NULL,
 			       NULL, NULL, err);

@@ -49,12 +49,29 @@ static void audit_logged(const struct workflow *w, const char *action, const cha
 			  err.message);
 }
 
+/* The audit object of a referral: its canonical number when key finds
+ * one, so that every spelling of an id audits under one name, and the
+ * key as given (shortened) otherwise. */
+static void object_name(const struct workflow *w, const char *key, char *out, size_t cap)
+{
+	struct store_referral_view v;
+	int64_t id;
+
+	if (store_referral_find(w->st, key, &id, NULL) == CH_OK &&
+	    store_referral_get(w->st, id, false, false, &v, NULL) == CH_OK) {
+		snprintf(out, cap, "referral:%s", v.referral.ref);
+		store_referral_view_free(&v);
+		return;
+	}
+	snprintf(out, cap, "referral:%.40s", key);
+}
+
 static enum ch_code deny(const struct workflow *w, const char *action, const char *key,
 			 const char *what, struct ch_error *err)
 {
 	char object[96];
 
-	snprintf(object, sizeof(object), "referral:%s", key);
+	object_name(w, key, object, sizeof(object));
 	audit_logged(w, action, object, "denied", "role is not le");
 	return ch_fail(err, CH_DENIED, "only law-enforcement users may %s; your role is %s", what,
 		       role_name(w->who->role));
@@ -78,10 +95,10 @@ static enum ch_code find_visible(const struct workflow *w, const char *key, cons
 	if (rc != CH_OK)
 		return rc;
 	*reporter_id = v.referral.reporter_id;
+	snprintf(object, sizeof(object), "referral:%s", v.referral.ref);
 	store_referral_view_free(&v);
 	if (workflow_is_le(w) || *reporter_id == w->who->user_id)
 		return CH_OK;
-	snprintf(object, sizeof(object), "referral:%s", key);
 	audit_logged(w, action, object, "denied", "not the reporter");
 	return ch_fail(err, CH_NOT_FOUND, "referral %s not found", key);
 }
@@ -240,20 +257,35 @@ enum ch_code workflow_referral_list(const struct workflow *w, struct store_refer
 
 	if (!w->who->authenticated)
 		return ch_fail(err, CH_UNAUTHORIZED, "listing referrals needs an API token");
-	if (workflow_is_le(w)) {
-		filter->viewer_id = w->who->user_id;
-	} else {
-		filter->reporter_id = w->who->user_id;
-		filter->viewer_id = 0;
-		filter->only_unseen = false;
-	}
+	/* Everyone has a "last looked" mark; a member's covers their own
+	 * referrals only. */
+	filter->viewer_id = w->who->user_id;
+	filter->reporter_id = workflow_is_le(w) ? 0 : w->who->user_id;
 	rc = store_referral_list(w->st, filter, out, err);
-	if (rc == CH_OK && mark_seen && workflow_is_le(w)) {
+	for (size_t i = 0; rc == CH_OK && i < out->count; i++) {
+		char object[96];
+
+		if (!access_read_is_audited(out->items[i].tlp))
+			continue;
+		snprintf(object, sizeof(object), "referral:%s", out->items[i].ref);
+		audit_logged(w, "referral.read", object, "ok", "listed");
+	}
+	if (rc == CH_OK && mark_seen) {
 		rc = store_referral_mark_seen(w->st, w->who->user_id, time_now(), err);
 		if (rc != CH_OK)
 			store_referral_list_free(out);
 	}
 	return rc;
+}
+
+enum ch_code workflow_require_le(const struct workflow *w, const char *key, const char *action,
+				 const char *what, struct ch_error *err)
+{
+	if (!w->who->authenticated)
+		return ch_fail(err, CH_UNAUTHORIZED, "this action needs an API token");
+	if (!workflow_is_le(w))
+		return deny(w, action, key, what, err);
+	return CH_OK;
 }
 
 /* The start of every LE action: role, referral, transaction. */
@@ -263,11 +295,9 @@ static enum ch_code change_begin(const struct workflow *w, const char *key, cons
 	int64_t reporter;
 	enum ch_code rc;
 
-	if (!w->who->authenticated)
-		return ch_fail(err, CH_UNAUTHORIZED, "this action needs an API token");
-	if (!workflow_is_le(w))
-		return deny(w, action, key, what, err);
-	rc = find_visible(w, key, action, id, &reporter, err);
+	rc = workflow_require_le(w, key, action, what, err);
+	if (rc == CH_OK)
+		rc = find_visible(w, key, action, id, &reporter, err);
 	if (rc == CH_OK)
 		rc = store_begin(w->st, err);
 	return rc;
@@ -319,8 +349,8 @@ enum ch_code workflow_referral_reply(const struct workflow *w, const char *key, 
 /* Runs a state change that the caller checked, then the common tail. */
 static enum ch_code finish_state(const struct workflow *w, int64_t id, const char *action,
 				 const char *from, const char *to, const char *detail,
-				 int64_t now, struct store_referral_view *out,
-				 struct ch_error *err)
+				 const char *audit_detail, int64_t now,
+				 struct store_referral_view *out, struct ch_error *err)
 {
 	struct notify_referral_change change = { 0 };
 	char audit_action[48];
@@ -338,7 +368,9 @@ static enum ch_code finish_state(const struct workflow *w, int64_t id, const cha
 	change.to_state = to;
 	change.detail = detail;
 	snprintf(audit_action, sizeof(audit_action), "referral.%s", action);
-	rc = change_end(w, CH_OK, &change, audit_action, detail, now, err);
+	/* The audit entry names the change, never its free text: a close
+	 * note or a reopen reason belongs to the referral and its TLP. */
+	rc = change_end(w, CH_OK, &change, audit_action, audit_detail, now, err);
 	if (rc != CH_OK)
 		store_referral_view_free(out);
 	return rc;
@@ -362,9 +394,8 @@ enum ch_code workflow_referral_assign(const struct workflow *w, const char *key,
 
 	if (!officer && !agency)
 		return ch_fail_field(err, CH_INVALID, "officer", "name an officer, an agency or both");
-	if (agency && (strlen(agency) == 0 || strlen(agency) > REFERRAL_AGENCY_MAX))
-		return ch_fail_field(err, CH_INVALID, "agency", "agency must be 1 to %d characters",
-				     REFERRAL_AGENCY_MAX);
+	if (agency && referral_check_note("agency", agency, true, err) != CH_OK)
+		return CH_INVALID;
 	rc = change_begin(w, key, "referral.assign", "assign referrals", &id, err);
 	if (rc != CH_OK)
 		return rc;
@@ -403,7 +434,8 @@ enum ch_code workflow_referral_assign(const struct workflow *w, const char *key,
 		return rc;
 	}
 	return finish_state(w, id, "assign", from,
-			    strcmp(from, "new") == 0 ? "acknowledged" : from, detail, now, out, err);
+			    strcmp(from, "new") == 0 ? "acknowledged" : from, detail,
+			    officer ? officer : "agency only", now, out, err);
 }
 
 enum ch_code workflow_referral_set_state(const struct workflow *w, const char *key,
@@ -434,7 +466,7 @@ enum ch_code workflow_referral_set_state(const struct workflow *w, const char *k
 		store_rollback(w->st);
 		return rc;
 	}
-	return finish_state(w, id, "state", from, state, NULL, now, out, err);
+	return finish_state(w, id, "state", from, state, NULL, state, now, out, err);
 }
 
 enum ch_code workflow_referral_close(const struct workflow *w, const char *key,
@@ -442,7 +474,7 @@ enum ch_code workflow_referral_close(const struct workflow *w, const char *key,
 				     struct store_referral_view *out, struct ch_error *err)
 {
 	const char *res = resolution ? referral_choice_find(referral_resolutions, resolution) : NULL;
-	char from[32], detail[REFERRAL_AGENCY_MAX * 4 + 64];
+	char from[32], detail[REFERRAL_NOTE_MAX + 64];
 	int64_t id, now = time_now();
 	enum ch_code rc;
 
@@ -451,10 +483,12 @@ enum ch_code workflow_referral_close(const struct workflow *w, const char *key,
 				     "resolution \"%s\" is not valid; use one of: actioned, "
 				     "referred, no_action, duplicate",
 				     resolution ? resolution : "");
-	if (note && strlen(note) > 4 * REFERRAL_AGENCY_MAX)
+	if (note && strlen(note) > REFERRAL_NOTE_MAX)
 		return ch_fail_field(err, CH_INVALID, "note", "note is longer than %d bytes; "
 							      "shorten it or send it as a reply",
-				     4 * REFERRAL_AGENCY_MAX);
+				     REFERRAL_NOTE_MAX);
+	if (note && referral_check_note("note", note, false, err) != CH_OK)
+		return CH_INVALID;
 	rc = change_begin(w, key, "referral.close", "close referrals", &id, err);
 	if (rc != CH_OK)
 		return rc;
@@ -470,7 +504,7 @@ enum ch_code workflow_referral_close(const struct workflow *w, const char *key,
 		store_rollback(w->st);
 		return rc;
 	}
-	return finish_state(w, id, "close", from, "closed", detail, now, out, err);
+	return finish_state(w, id, "close", from, "closed", detail, res, now, out, err);
 }
 
 enum ch_code workflow_referral_reopen(const struct workflow *w, const char *key,
@@ -481,10 +515,12 @@ enum ch_code workflow_referral_reopen(const struct workflow *w, const char *key,
 	int64_t id, now = time_now();
 	enum ch_code rc;
 
-	if (reason && strlen(reason) > 4 * REFERRAL_AGENCY_MAX)
+	if (reason && strlen(reason) > REFERRAL_NOTE_MAX)
 		return ch_fail_field(err, CH_INVALID, "reason", "reason is longer than %d bytes; "
 								"shorten it",
-				     4 * REFERRAL_AGENCY_MAX);
+				     REFERRAL_NOTE_MAX);
+	if (reason && referral_check_note("reason", reason, false, err) != CH_OK)
+		return CH_INVALID;
 	rc = change_begin(w, key, "referral.reopen", "reopen referrals", &id, err);
 	if (rc != CH_OK)
 		return rc;
@@ -499,26 +535,17 @@ enum ch_code workflow_referral_reopen(const struct workflow *w, const char *key,
 		store_rollback(w->st);
 		return rc;
 	}
-	return finish_state(w, id, "reopen", from, "in_progress", reason, now, out, err);
+	return finish_state(w, id, "reopen", from, "in_progress", reason, NULL, now, out, err);
 }
 
 static enum ch_code check_attachment(const char *name, const char *content_type, size_t size,
 				     struct ch_error *err)
 {
-	size_t len = name ? strlen(name) : 0;
+	size_t len;
+	enum ch_code rc = referral_check_file_name(name, err);
 
-	if (len == 0 || len > REFERRAL_ATTACHMENT_NAME_MAX)
-		return ch_fail_field(err, CH_INVALID, "name", "give the file name (1 to %d bytes)",
-				     REFERRAL_ATTACHMENT_NAME_MAX);
-	for (const char *p = name; *p; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '/' || *p == '\\')
-			return ch_fail_field(err, CH_INVALID, "name", "file name '%s' contains a slash "
-								      "or a control character; "
-								      "use a plain file name",
-					     name);
-	}
-	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return ch_fail_field(err, CH_INVALID, "name", "'%s' is not a file name", name);
+	if (rc != CH_OK)
+		return rc;
 	len = strlen(content_type);
 	if (len == 0 || len > 100)
 		return ch_fail_field(err, CH_INVALID, "content_type", "content type must be 1 to "
@@ -567,7 +594,7 @@ enum ch_code workflow_referral_attach(const struct workflow *w, const char *key,
 	if (rc == CH_OK) {
 		char detail[160];
 
-		snprintf(object, sizeof(object), "referral:%s", key);
+		object_name(w, key, object, sizeof(object));
 		snprintf(detail, sizeof(detail), "attachment %lld sha256 %s",
 			 (long long)aid, hex);
 		rc = audit(w, "referral.attach", object, "ok", detail, err);

@@ -48,6 +48,10 @@ struct workflow {
 };
 
 bool workflow_is_le(const struct workflow *w);
+/* Refuses (CH_DENIED, audited as action on key) a caller who is not LE,
+ * so that front ends can check the role before they read the input. */
+enum ch_code workflow_require_le(const struct workflow *w, const char *key, const char *action,
+				 const char *what, struct ch_error *err);
 
 enum ch_code workflow_referral_open(const struct workflow *w, const struct referral_input *in,
 				    struct store_referral_view *out, struct ch_error *err);

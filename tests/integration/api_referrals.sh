@@ -240,8 +240,50 @@ check_code "malformed id" 400
 req GET "/api/v1/referrals/LE-$year-0099" "${token[officer1]}"
 check_code "unknown id" 404
 
+# ---- what a reporter cannot learn, and what the audit log keeps -----------------
+req GET "/api/v1/referrals/$ref2" "${token[mallory]}"
+updated=$(jget 'j["updated"]')
+sleep 1.1
+req POST "/api/v1/referrals/$ref2/replies" "${token[officer1]}" '{"body": "note", "internal": true}'
+check_code "internal reply on the second referral" 201
+req GET "/api/v1/referrals/$ref2" "${token[mallory]}"
+check_eq "an internal reply leaves updated alone" "$updated" "$(jget 'j["updated"]')"
+refusals() {
+	sql "SELECT count(*) FROM audit_log WHERE action = 'referral.close' AND actor = 'mallory' AND outcome = 'denied'"
+}
+before=$(refusals)
+req POST "/api/v1/referrals/$ref2/close" "${token[mallory]}" '{}'
+check_error "refused before the body is read" 403 forbidden ""
+check_eq "that refusal is audited" $((before + 1)) "$(refusals)"
+req POST "/api/v1/referrals/$(echo "$ref2" | tr 'A-Z' 'a-z')/reopen" "${token[mallory]}"
+check_eq "audit names the canonical id" 1 "$(sql "SELECT count(*) FROM audit_log WHERE action = 'referral.reopen' AND actor = 'mallory' AND object = 'referral:$ref2'")"
+check_eq "no close note in the audit log" 0 "$(sql "SELECT count(*) FROM audit_log WHERE detail LIKE '%site suspended%'")"
+req POST /api/v1/referrals "${token[alice]}" '{"summary": "Victim list", "incident_type": "data breach", "objective": "victim notification", "tlp": "RED"}'
+check_code "a RED referral" 201
+red_ref=$(jget 'j["id"]')
+req GET "/api/v1/referrals?state=all" "${token[officer1]}"
+check_eq "listing a RED referral is audited" 1 "$(sql "SELECT count(*) FROM audit_log WHERE action = 'referral.read' AND object = 'referral:$red_ref' AND detail = 'listed'")"
+req GET "/api/v1/referrals?new=true" "${token[alice]}"
+check_eq "a member's own new referrals" "[\"$red_ref\"]" "$(jget '[r["id"] for r in j["referrals"]]')"
+req GET "/api/v1/referrals?new=true" "${token[alice]}"
+check_eq "and none on the next look" 0 "$(jget 'len(j["referrals"])')"
+
+# ---- encoded tricks in names and parameters ----------------------------------------
+for name in 'a%00b' '%C3%28' '%E2%80%AEtxt.exe' '%20lead' 'line%0Abreak'; do
+	upload "${token[alice]}" "$name"
+	check_error "attachment name $name" 400 invalid name
+done
+req GET "/api/v1/referrals?location=%00" "${token[officer1]}"
+check_error "NUL in a query parameter" 400 invalid location
+req GET "/api/v1/referrals/$ref/attachments/99999999999999999999" "${token[officer1]}"
+check_error "attachment id overflow" 400 invalid attachment
+req GET "/api/v1/referrals/$ref/attachments/01" "${token[officer1]}"
+check_error "attachment id with a leading zero" 400 invalid attachment
+req POST "/api/v1/referrals/$ref/assign" "${token[officer1]}" '{"agency": "Unit\u202eX"}'
+check_error "bidi override in an agency" 400 invalid agency
+
 metrics=$(curl -s "$API_URL/metrics")
-check_contains "metrics: open referrals" 'ctihub_referrals{state="new"} 2' "$metrics"
+check_contains "metrics: open referrals" 'ctihub_referrals{state="new"} 3' "$metrics"
 check_contains "metrics: in progress" 'ctihub_referrals{state="in_progress"} 1' "$metrics"
 check_contains "metrics: no sinks, no messages" 'ctihub_outbox_messages{state="dead"} 0' "$metrics"
 

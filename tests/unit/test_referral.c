@@ -60,6 +60,13 @@ static void test_rejected(void **state)
 		{ "{%s, \"reports\": [0]}", "reports[0]" },
 		{ "{%s, \"indicators\": [\"not an indicator\"]}", "indicators[0]" },
 		{ "{%s, \"indicators\": 7}", "indicators" },
+		{ "{\"summary\": \"two\\nlines\", \"incident_type\": \"other\", "
+		  "\"objective\": \"takedown\"}",
+		  "summary" },
+		{ "{%s, \"victim_location\": \"DE\\u202etxt\"}", "victim_location" },
+		{ "{%s, \"details\": \"C1 \\u009b control\"}", "details" },
+		{ "{%s, \"documentation_available\": false, \"documentation\": \"logs\"}",
+		  "documentation_available" },
 	};
 
 	(void)state;
@@ -137,7 +144,7 @@ static void test_accepted(void **state)
 	/* Defaults: AMBER, nothing optional, documentation not claimed. */
 	assert_int_equal(validate("{\"summary\": \"s\", \"incident_type\": \"ddos\", "
 				  "\"objective\": \"information only\", "
-				  "\"documentation_available\": false, \"documentation\": \"none yet\"}",
+				  "\"documentation_available\": false}",
 				  &in, &err),
 			 CH_OK);
 	assert_int_equal(in.tlp, TLP_AMBER);
@@ -156,6 +163,10 @@ static void test_lists(void **state)
 	assert_string_equal(referral_choice_find(referral_incident_types, "data-breach"),
 			    "data_breach");
 	assert_string_equal(referral_choice_find(referral_incident_types, "DDoS"), "ddos");
+	assert_string_equal(referral_choice_find(referral_incident_types, "Data  breach"),
+			    "data_breach");
+	assert_string_equal(referral_choice_find(referral_incident_types, "databreach"),
+			    "data_breach");
 	assert_null(referral_choice_find(referral_incident_types, "fraud or"));
 	assert_null(referral_choice_find(referral_incident_types, ""));
 	assert_string_equal(referral_choice_find(referral_resolutions,
