@@ -83,9 +83,13 @@ enum ch_code store_new_by_source(struct store *st, int64_t since, struct store_c
 enum ch_code store_top_registrable(struct store *st, int64_t since, size_t limit,
 				   struct store_count_list *out, struct ch_error *err)
 {
+	/* Names are listed only for indicators released at AMBER or below
+	 * somewhere (indicators.tlp is the least restrictive level), so a
+	 * value that only AMBER+STRICT or RED reports or referrals carry
+	 * stays out of a digest that may be passed on. */
 	return query_counts(st,
 			    "SELECT registrable, COUNT(*) FROM indicators"
-			    " WHERE first_seen >= ?1 AND registrable IS NOT NULL"
+			    " WHERE first_seen >= ?1 AND registrable IS NOT NULL AND tlp <= 2"
 			    " GROUP BY registrable ORDER BY COUNT(*) DESC, registrable LIMIT ?2",
 			    since, (int64_t)limit, out, err);
 }

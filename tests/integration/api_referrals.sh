@@ -258,9 +258,11 @@ check_eq "that refusal is audited" $((before + 1)) "$(refusals)"
 req POST "/api/v1/referrals/$(echo "$ref2" | tr 'A-Z' 'a-z')/reopen" "${token[mallory]}"
 check_eq "audit names the canonical id" 1 "$(sql "SELECT count(*) FROM audit_log WHERE action = 'referral.reopen' AND actor = 'mallory' AND object = 'referral:$ref2'")"
 check_eq "no close note in the audit log" 0 "$(sql "SELECT count(*) FROM audit_log WHERE detail LIKE '%site suspended%'")"
-req POST /api/v1/referrals "${token[alice]}" '{"summary": "Victim list", "incident_type": "data breach", "objective": "victim notification", "tlp": "RED"}'
+req POST /api/v1/referrals "${token[alice]}" '{"summary": "Victim list", "incident_type": "data breach", "objective": "victim notification", "tlp": "RED", "indicators": ["victim-clinic-redsecret.org"]}'
 check_code "a RED referral" 201
 red_ref=$(jget 'j["id"]')
+check_eq "a RED referral's domain stays out of the digest" "" \
+	"$(ctihub digest --since 1d --format json | grep -o redsecret)"
 req GET "/api/v1/referrals?state=all" "${token[officer1]}"
 check_eq "listing a RED referral is audited" 1 "$(sql "SELECT count(*) FROM audit_log WHERE action = 'referral.read' AND object = 'referral:$red_ref' AND detail = 'listed'")"
 req GET "/api/v1/referrals?new=true" "${token[alice]}"
