@@ -40,8 +40,12 @@ struct chat_field {
 	enum chat_field_type type;
 	bool required;
 	const char *const *options; /* CHAT_FIELD_SELECT: values, NULL-terminated */
+	/* CHAT_FIELD_SELECT: the text shown for each option, in the order of
+	 * options; NULL shows the values themselves. */
+	const char *const *option_labels;
 	const char *hint;     /* placeholder or help text, may be NULL */
 	size_t max_length;    /* characters; 0 for the platform's maximum */
+	bool list;            /* the body gets an array of the comma-separated items */
 };
 
 struct chat_form_def {
@@ -59,6 +63,14 @@ struct chat_form_def {
 const struct chat_form_def *chat_form_get(enum chat_form form);
 /* Finds the form of a callback id; NULL when unknown. */
 const struct chat_form_def *chat_form_by_callback(const char *callback_id);
+
+/* The field of form with this JSON name; NULL when it has none. */
+const struct chat_field *chat_form_field(const struct chat_form_def *form, const char *name);
+
+/* The option of a select or bool field that text names: its value or
+ * its label, ignoring case, spaces, underscores and hyphens. NULL when
+ * none matches. */
+const char *chat_field_option(const struct chat_field *field, const char *text);
 
 /* Parses a command's text form, "key: value; key: value", into an object
  * of field name -> string. Keys match field names or labels, ignoring
