@@ -97,6 +97,10 @@ enum ch_code notify_referral(struct store *st, const struct notify_config *cfg,
 enum ch_code notify_deliver_due(struct store *st, const struct notify_config *cfg, int64_t now,
 				size_t *delivered, size_t *failed, struct ch_error *err);
 
+/* Calls curl_global_init once per process. Every user of libcurl, the
+ * chat bridge's Web API calls included, calls this first. */
+void notify_curl_init(void);
+
 /* The background worker of ctihub serve: opens its own store handle on
  * db_path and runs notify_deliver_due every cfg->poll seconds, or sooner
  * after notify_worker_wake, until notify_worker_stop. */
