@@ -6,6 +6,13 @@
  * due after backoff * 2^(attempts - 1) seconds, capped at backoff_max.
  * After max_attempts the message moves to the dead-letter list.
  *
+ * Before each attempt, the row is checked against the sink's settings at
+ * that time, because the configuration may have changed since the payload
+ * was rendered. A payload with details above the sink's current tlp_max,
+ * or rendered for another sink type, is not sent: it moves straight to the
+ * dead-letter list. 'ctihub outbox retry' only requeues it, so the same
+ * check runs again and rejects it again until the settings allow it.
+ *
  * Every request has a connect and a total timeout, follows no redirect,
  * may use only the sink's own protocols and reads at most
  * RESPONSE_MAX bytes of reply. Errors recorded in the outbox name the HTTP
@@ -337,6 +344,29 @@ static bool send_one(const struct notify_sink *sink, const struct store_outbox_r
 	return post_http(sink, row, error, cap);
 }
 
+bool notify_row_allowed(const struct notify_sink *sink, const struct store_outbox_row *row,
+			char *reason, size_t cap)
+{
+	const char *type = notify_sink_type_name(sink->type);
+
+	/* A payload rendered for another type has the wrong shape for this
+	 * sink, so the receiver would reject it or show it in a form nobody
+	 * checked, such as an email's plain-text body posted to a webhook. */
+	if (row->sink_type && strcmp(row->sink_type, type) != 0) {
+		snprintf(reason, cap,
+			 "not sent: the message was rendered for a %.16s sink and the sink is now %s; the sink's settings changed after it was queued",
+			 row->sink_type, type);
+		return false;
+	}
+	if (row->details && !notify_details_allowed(sink, row->tlp)) {
+		snprintf(reason, cap,
+			 "not sent: TLP:%s details exceed the sink's tlp_max %s; the sink's settings changed after it was queued",
+			 tlp_name(row->tlp), tlp_name(sink->tlp_max));
+		return false;
+	}
+	return true;
+}
+
 /* Makes one attempt at a message and records the outcome. *ok is true
  * when it was delivered. */
 static enum ch_code deliver_one(struct store *st, const struct notify_config *cfg,
@@ -357,6 +387,12 @@ static enum ch_code deliver_one(struct store *st, const struct notify_config *cf
 		*ok = false;
 		log_warn(log_id, "Notification %s for %s cannot be delivered: sink '%s' is not configured; it moves to the dead-letter list.",
 			 row->event, row->object, row->sink);
+		return store_outbox_failed(st, row->id, attempts, now, true, error, err);
+	}
+	if (!notify_row_allowed(sink, row, error, sizeof(error))) {
+		*ok = false;
+		log_warn(log_id, "Notification %s for %s to sink '%s' moves to the dead-letter list (%s).",
+			 row->event, row->object, row->sink, error);
 		return store_outbox_failed(st, row->id, attempts, now, true, error, err);
 	}
 

@@ -29,6 +29,17 @@ const char *notify_sink_type_name(enum notify_sink_type type);
 /* The configured sink with this name, or NULL. */
 const struct notify_sink *notify_sink_find(const struct notify_config *cfg, const char *name);
 
+/* Returns true when a message for this sink may carry the details of a
+ * referral at this TLP: at most the sink's tlp_max, and never above AMBER
+ * for a chat channel. Rendering and delivery both apply it. */
+bool notify_details_allowed(const struct notify_sink *sink, enum tlp_level tlp);
+
+/* Checks a queued row against the sink's current settings. Returns false,
+ * with the reason in reason, when the payload carries details the sink may
+ * no longer have or was rendered for another sink type. */
+bool notify_row_allowed(const struct notify_sink *sink, const struct store_outbox_row *row,
+			char *reason, size_t cap);
+
 /* Renders the message for one sink as the text stored in the outbox:
  * a JSON document whose shape depends on the sink type. *payload is
  * owned by the caller. */

@@ -9,7 +9,9 @@
  * text, a resolution) go only to a sink whose tlp_max is at or above the
  * referral's TLP, and never to a chat channel above AMBER. Otherwise the
  * notice names the referral number and links to it, nothing more. The
- * text of an LE-internal reply is never rendered at all.
+ * text of an LE-internal reply is never rendered at all. Each outbox row
+ * records the TLP and whether details were rendered, and delivery checks
+ * them again against the sink's settings at that time.
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -136,19 +138,25 @@ static void make_title(struct notice *n)
 	}
 }
 
+bool notify_details_allowed(const struct notify_sink *sink, enum tlp_level tlp)
+{
+	bool chat = sink->type == SINK_SLACK || sink->type == SINK_MATTERMOST;
+
+	return tlp <= sink->tlp_max && !(chat && tlp > TLP_AMBER);
+}
+
 static void make_notice(const struct notify_config *cfg, const struct notify_sink *sink,
 			const struct notify_referral_change *c, const char *key, int64_t now,
 			struct notice *n)
 {
 	const struct store_referral *r = c->referral;
-	bool chat = sink->type == SINK_SLACK || sink->type == SINK_MATTERMOST;
 
 	memset(n, 0, sizeof(*n));
 	n->change = c;
 	n->referral = r;
 	n->event = notify_event_name(c->event);
 	n->key = key;
-	n->details = r->tlp <= sink->tlp_max && !(chat && r->tlp > TLP_AMBER);
+	n->details = notify_details_allowed(sink, r->tlp);
 	n->reply_shown = n->details && c->event == NOTIFY_REFERRAL_REPLY && !c->reply_internal &&
 			 present(c->reply_body);
 	make_title(n);
@@ -598,6 +606,11 @@ enum ch_code notify_referral(struct store *st, const struct notify_config *cfg,
 		row.object = change->referral->ref;
 		row.idempotency_key = key;
 		row.payload = payload;
+		/* Recorded so that delivery can check the payload against the
+		 * sink's settings then, which may have changed. */
+		row.sink_type = notify_sink_type_name(sink->type);
+		row.tlp = change->referral->tlp;
+		row.details = notify_details_allowed(sink, change->referral->tlp);
 		row.created = now;
 		rc = store_outbox_add(st, &row, &id, err);
 		free(payload);

@@ -251,6 +251,16 @@ const char *const sqlite_migrations[] = {
 	"  parent_report_id INTEGER REFERENCES reports(id),"
 	"  PRIMARY KEY (platform, workspace, channel, ts)) WITHOUT ROWID;"
 	"ALTER TABLE reports ADD COLUMN withdrawn INTEGER;",
+
+	/* 8: the facts each outbox payload was rendered from, which are the
+	 * referral's TLP, whether the payload carries its details, and the
+	 * sink's type. Delivery compares them with the sink's settings at that
+	 * time, so a sink whose tlp_max was lowered or whose type changed after
+	 * queueing gets no details it may no longer have. Rows queued earlier
+	 * keep NULLs, which the store reads as details at RED. */
+	"ALTER TABLE outbox ADD COLUMN tlp INTEGER CHECK (tlp BETWEEN 0 AND 4);"
+	"ALTER TABLE outbox ADD COLUMN details INTEGER CHECK (details IN (0, 1));"
+	"ALTER TABLE outbox ADD COLUMN sink_type TEXT;",
 };
 
 const size_t sqlite_migration_count = sizeof(sqlite_migrations) / sizeof(sqlite_migrations[0]);

@@ -559,6 +559,9 @@ struct store_outbox_new {
 	const char *object;          /* "LE-2026-0001" */
 	const char *idempotency_key; /* unique per message */
 	const char *payload;         /* rendered for the sink */
+	const char *sink_type;       /* the sink's type when the payload was rendered */
+	enum tlp_level tlp;          /* the referral's TLP when the payload was rendered */
+	bool details;                /* the payload carries the referral's details */
 	int64_t created;
 };
 
@@ -579,6 +582,13 @@ struct store_outbox_row {
 	char *last_error;
 	int64_t created;
 	int64_t delivered;
+	/* What the payload was rendered from, which delivery checks against
+	 * the sink's current settings. A row queued before schema version 8
+	 * reads as details at RED with sink_type NULL, the most restrictive
+	 * reading. */
+	char *sink_type;
+	enum tlp_level tlp;
+	bool details;
 };
 
 struct store_outbox_list {

@@ -19,7 +19,7 @@
 
 static const char outbox_columns[] =
 	"SELECT id, sink, event, object, idempotency_key, payload, state, attempts,"
-	" next_attempt, last_error, created, delivered FROM outbox";
+	" next_attempt, last_error, created, delivered, sink_type, tlp, details FROM outbox";
 
 enum ch_code store_outbox_add(struct store *st, const struct store_outbox_new *in,
 			      int64_t *id, struct ch_error *err)
@@ -29,8 +29,8 @@ enum ch_code store_outbox_add(struct store *st, const struct store_outbox_new *i
 	int step;
 
 	if (store_sqlite_statement(st, "INSERT INTO outbox (sink, event, object, idempotency_key,"
-				       " payload, next_attempt, created)"
-				       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+				       " payload, next_attempt, created, sink_type, tlp, details)"
+				       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9)",
 				   &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the outbox insert");
 	sqlite3_bind_text(stmt, 1, in->sink, -1, SQLITE_STATIC);
@@ -39,6 +39,9 @@ enum ch_code store_outbox_add(struct store *st, const struct store_outbox_new *i
 	sqlite3_bind_text(stmt, 4, in->idempotency_key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 5, in->payload, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 6, in->created);
+	sqlite3_bind_text(stmt, 7, in->sink_type, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 8, (int)in->tlp);
+	sqlite3_bind_int(stmt, 9, in->details ? 1 : 0);
 	step = sqlite3_step(stmt);
 	if (step == SQLITE_DONE)
 		rc = CH_OK;
@@ -68,6 +71,18 @@ static void read_row(sqlite3_stmt *stmt, struct store_outbox_row *r)
 	r->last_error = store_sqlite_strdup(stmt, 9);
 	r->created = sqlite3_column_int64(stmt, 10);
 	r->delivered = sqlite3_column_int64(stmt, 11);
+
+	/* Rows queued before schema version 8 have NULLs here. Nothing tells
+	 * what their payload carries, so they read as details at RED. */
+	r->sink_type = store_sqlite_strdup(stmt, 12);
+	if (sqlite3_column_type(stmt, 13) == SQLITE_NULL)
+		r->tlp = TLP_RED;
+	else
+		r->tlp = (enum tlp_level)sqlite3_column_int(stmt, 13);
+	if (sqlite3_column_type(stmt, 14) == SQLITE_NULL)
+		r->details = true;
+	else
+		r->details = sqlite3_column_int(stmt, 14) != 0;
 }
 
 void store_outbox_list_free(struct store_outbox_list *list)
@@ -84,6 +99,7 @@ void store_outbox_list_free(struct store_outbox_list *list)
 		free(r->payload);
 		free(r->state);
 		free(r->last_error);
+		free(r->sink_type);
 	}
 	free(list->items);
 	list->items = NULL;

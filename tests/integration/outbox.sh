@@ -11,7 +11,9 @@
 # - a sink that never accepts a connection ends in the dead-letter list, which
 #   'ctihub outbox' shows and 'ctihub outbox retry' requeues;
 # - details of an AMBER+STRICT referral and the text of an internal reply
-#   reach no sink that may not have them.
+#   reach no sink that may not have them;
+# - a message queued with RED details is not sent after its sink's tlp_max
+#   was lowered, even through 'ctihub outbox retry'.
 . "$(dirname "$0")/api_lib.sh"
 
 MOCK="$CTIHUB_SOURCE_ROOT/tests/integration/mock_receiver.py"
@@ -316,5 +318,50 @@ out=$(ctihub outbox deliver)
 check_eq "nothing due" "delivered 0, failed 0" "$out"
 out=$(CTIHUB_CONFIG= ctihub outbox deliver 2>&1)
 check_contains "deliver needs sinks" "no notification sinks are configured" "$out"
+
+# ---- a sink's tlp_max lowered while its message waits ------------------------------
+# The desk's message for a RED referral is rendered with the details while
+# the desk's receiver is down. The desk's tlp_max then drops to GREEN, so the
+# details must not go out after the restart, nor after 'ctihub outbox retry'.
+kill -TERM "${mock_pids[0]}"
+wait "${mock_pids[0]}" 2>/dev/null
+: >"$HOOK_LOG"
+api_start --rate-limit 0 || { finish; exit 1; }
+req POST /api/v1/referrals "$alice" '{"summary": "Seized ledger of a RED-only operation",
+	"incident_type": "fraud", "objective": "investigation", "tlp": "RED"}'
+check_code "open RED referral" 201
+ref3=$(jget 'j["id"]')
+api_stop
+check_stopped "server stops while the desk's receiver is down"
+check_eq "desk message queued with RED details" "pending|4|1|webhook" \
+	"$(sql "SELECT state, tlp, details, sink_type FROM outbox WHERE object = '$ref3' AND sink = 'desk'")"
+desk_id=$(sql "SELECT id FROM outbox WHERE object = '$ref3' AND sink = 'desk'")
+
+sed -i 's/tlp_max: RED/tlp_max: GREEN/' "$CTIHUB_CONFIG"
+check_contains "desk lowered to GREEN" "tlp_max: GREEN" "$(cat "$CTIHUB_CONFIG")"
+start_mock python3 "$TEST_DIR/hook.port" --port "$HOOK_PORT" --log "$HOOK_LOG" ||
+	{ finish; exit 1; }
+api_start --rate-limit 0 || { finish; exit 1; }
+wait_for "RED referral's messages handled" 60 all_delivered
+api_stop
+check_eq "desk message dead, not sent" "dead" "$(sql "SELECT state FROM outbox WHERE id = $desk_id")"
+check_contains "dead-letter reason" \
+	"not sent: TLP:RED details exceed the sink's tlp_max GREEN; the sink's settings changed after it was queued" \
+	"$(sql "SELECT last_error FROM outbox WHERE id = $desk_id")"
+check_contains "dead list shows the reason" "tlp_max GREEN" "$(ctihub outbox)"
+check_eq "desk receiver got nothing" 0 "$(hook_py 'sum(1 for r in records if r["path"] == "/desk")')"
+check_eq "other sinks got the minimal notice" '["/hook", "/mm", "/slack"]' \
+	"$(hook_py 'sorted({r["path"] for r in records if r["status"] == 200 and "'"$ref3"'" in r["body"]})')"
+check_eq "RED summary reaches no webhook" 0 "$(grep -c 'Seized ledger' "$HOOK_LOG")"
+check_eq "RED summary reaches no mailbox" 0 "$(grep -c 'Seized ledger' "$MAIL_LOG")"
+
+out=$(ctihub outbox retry "$desk_id")
+check_contains "blocked message requeued" "notification $desk_id requeued" "$out"
+out=$(ctihub outbox deliver 2>/dev/null)
+check_eq "retry rejected again at delivery" "delivered 0, failed 1" "$out"
+check_eq "dead again after the retry" "dead" "$(sql "SELECT state FROM outbox WHERE id = $desk_id")"
+check_eq "desk receiver still got nothing" 0 \
+	"$(hook_py 'sum(1 for r in records if r["path"] == "/desk")')"
+check_eq "RED summary still reaches no webhook" 0 "$(grep -c 'Seized ledger' "$HOOK_LOG")"
 
 finish

@@ -3,13 +3,17 @@
  * full configuration, defaults, each kind of invalid input) and the
  * payloads read back from a real temporary SQLite outbox (TLP withholding,
  * internal replies, event subscriptions, idempotency keys). Failed
- * deliveries show the backoff and the dead-letter list.
+ * deliveries show the backoff and the dead-letter list. A row whose sink
+ * lowered its tlp_max or changed its type after queueing is checked again
+ * at delivery, against a loopback socket that records any connection.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +22,10 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "notify/notify.h"
+#include "notify/notify_internal.h"
 
 #define NOW 1796400000 /* 2026-12-04T16:00:00Z; any fixed time works */
 
@@ -704,6 +710,218 @@ static void test_deliver_unknown_sink_dead(void **state)
 	store_outbox_list_free(&list);
 }
 
+/* ---- The delivery-time TLP check --------------------------------------------- */
+
+/* One row checked against one sink: the sink's current settings, what the
+ * row was rendered from, and the expected reason (NULL when allowed). */
+struct row_check {
+	enum notify_sink_type type;
+	enum tlp_level tlp_max;
+	const char *row_type; /* NULL as in a row queued before schema version 8 */
+	enum tlp_level row_tlp;
+	bool row_details;
+	const char *reason;
+};
+
+static const struct row_check row_checks[] = {
+	{ SINK_WEBHOOK, TLP_RED, "webhook", TLP_RED, true, NULL },
+	{ SINK_WEBHOOK, TLP_GREEN, "webhook", TLP_GREEN, true, NULL },
+	{ SINK_WEBHOOK, TLP_GREEN, "webhook", TLP_RED, false, NULL },
+	{ SINK_WEBHOOK, TLP_GREEN, "webhook", TLP_RED, true,
+	  "not sent: TLP:RED details exceed the sink's tlp_max GREEN; the sink's settings changed after it was queued" },
+	{ SINK_EMAIL, TLP_AMBER, "email", TLP_AMBER_STRICT, true,
+	  "TLP:AMBER+STRICT details exceed the sink's tlp_max AMBER" },
+	{ SINK_MATTERMOST, TLP_AMBER, "mattermost", TLP_AMBER, true, NULL },
+	{ SINK_SLACK, TLP_AMBER, "webhook", TLP_GREEN, true,
+	  "not sent: the message was rendered for a webhook sink and the sink is now slack" },
+	{ SINK_EMAIL, TLP_RED, "webhook", TLP_CLEAR, false,
+	  "rendered for a webhook sink and the sink is now email" },
+	{ SINK_WEBHOOK, TLP_GREEN, NULL, TLP_RED, true, "TLP:RED details exceed" },
+	{ SINK_WEBHOOK, TLP_RED, NULL, TLP_RED, true, NULL },
+};
+
+static void test_row_allowed_cases(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(row_checks) / sizeof(row_checks[0]); i++) {
+		const struct row_check *c = &row_checks[i];
+		struct notify_sink sink = { .name = "s", .type = c->type, .tlp_max = c->tlp_max };
+		struct store_outbox_row row = { .sink = "s", .sink_type = (char *)c->row_type,
+						.tlp = c->row_tlp, .details = c->row_details };
+		char reason[300] = "";
+		bool allowed = notify_row_allowed(&sink, &row, reason, sizeof(reason));
+
+		if (c->reason == NULL && !allowed)
+			fail_msg("case %zu rejected: %s", i, reason);
+		if (c->reason != NULL && allowed)
+			fail_msg("case %zu allowed, expected '%s'", i, c->reason);
+		if (c->reason != NULL && !strstr(reason, c->reason))
+			fail_msg("case %zu: expected '%s' in '%s'", i, c->reason, reason);
+	}
+}
+
+/* A loopback socket that listens but never accepts, so a delivery that
+ * connects shows up as a pending connection. */
+static int listening_socket(int *port)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET };
+	socklen_t len = sizeof(addr);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	assert_int_equal(listen(fd, 8), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&addr, &len), 0);
+	assert_int_equal(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+	*port = ntohs(addr.sin_port);
+	return fd;
+}
+
+/* Accepts a pending connection and reads what it sent; -1 when there is
+ * none. */
+static int take_connection(int listener, char *data, size_t cap)
+{
+	int fd = accept(listener, NULL, NULL);
+	ssize_t n;
+
+	if (fd < 0) {
+		assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+		return -1;
+	}
+	n = read(fd, data, cap - 1);
+	data[n > 0 ? n : 0] = '\0';
+	close(fd);
+	return 0;
+}
+
+/* Replaces the configuration with one sink, "desk", posting to port. */
+static void load_desk(struct fixture *f, int port, const char *type, const char *tlp_max)
+{
+	char config[512];
+
+	snprintf(config, sizeof(config),
+		 "{\"notify\": {\"sinks\": [{\"name\": \"desk\", \"type\": \"%s\","
+		 " \"url\": \"http://127.0.0.1:%d/hook\", \"tlp_max\": \"%s\", \"timeout\": 1}]}}",
+		 type, port, tlp_max);
+	notify_config_free(&f->cfg);
+	f->cfg = load_config_ok(config);
+}
+
+/* Delivers at now and checks that the one due row was not sent: nothing
+ * connected to listener and the row is dead with reason in its error. */
+static void assert_not_sent(struct fixture *f, int listener, int64_t now, const char *reason)
+{
+	struct store_outbox_list list;
+	struct ch_error err = { 0 };
+	char request[8192];
+	size_t delivered, failed;
+
+	deliver(f, now, &delivered, &failed);
+	assert_int_equal(delivered, 0);
+	assert_int_equal(failed, 1);
+	assert_int_equal(take_connection(listener, request, sizeof(request)), -1);
+	assert_int_equal(store_outbox_list(f->st, "dead", 10, &list, &err), CH_OK);
+	assert_int_equal(list.count, 1);
+	if (!strstr(list.items[0].last_error, reason))
+		fail_msg("expected '%s' in '%s'", reason, list.items[0].last_error);
+	store_outbox_list_free(&list);
+}
+
+static void test_deliver_rechecks_tlp_max(void **state)
+{
+	struct fixture *f = *state;
+	struct store_referral r = sample_referral(TLP_RED);
+	struct notify_referral_change change = { .event = NOTIFY_REFERRAL_CREATED, .referral = &r };
+	struct store_outbox_list list;
+	struct ch_error err = { 0 };
+	char request[8192];
+	size_t delivered, failed;
+	int64_t id;
+	int port;
+	int listener = listening_socket(&port);
+
+	/* Queued for a desk that may read RED, so the payload has details. */
+	load_desk(f, port, "webhook", "RED");
+	list = queue_and_read(f, &change);
+	assert_int_equal(list.count, 1);
+	id = list.items[0].id;
+	assert_string_equal(list.items[0].sink_type, "webhook");
+	assert_int_equal(list.items[0].tlp, TLP_RED);
+	assert_true(list.items[0].details);
+	assert_non_null(strstr(list.items[0].payload, "Ransomware"));
+	store_outbox_list_free(&list);
+
+	/* The desk's tlp_max is lowered to GREEN before delivery. */
+	load_desk(f, port, "webhook", "GREEN");
+	assert_not_sent(f, listener, NOW, "TLP:RED details exceed the sink's tlp_max GREEN");
+
+	/* A retry runs the same check again. */
+	assert_int_equal(store_outbox_retry(f->st, id, NOW + 10, &err), CH_OK);
+	assert_not_sent(f, listener, NOW + 10, "TLP:RED details exceed the sink's tlp_max GREEN");
+
+	/* With tlp_max back at RED the retried message goes out, which also
+	 * shows that the socket sees a delivery. The receiver never replies,
+	 * so the attempt times out after 1 s. */
+	load_desk(f, port, "webhook", "RED");
+	assert_int_equal(store_outbox_retry(f->st, id, NOW + 20, &err), CH_OK);
+	deliver(f, NOW + 20, &delivered, &failed);
+	assert_int_equal(take_connection(listener, request, sizeof(request)), 0);
+	assert_non_null(strstr(request, "POST /hook"));
+	close(listener);
+}
+
+static void test_deliver_rechecks_sink_type(void **state)
+{
+	struct fixture *f = *state;
+	struct store_referral r = sample_referral(TLP_GREEN);
+	struct notify_referral_change change = { .event = NOTIFY_REFERRAL_CREATED, .referral = &r };
+	struct store_outbox_list list;
+	int port;
+	int listener = listening_socket(&port);
+
+	load_desk(f, port, "webhook", "GREEN");
+	list = queue_and_read(f, &change);
+	store_outbox_list_free(&list);
+
+	/* The same sink name now posts to a Slack channel. */
+	load_desk(f, port, "slack", "GREEN");
+	assert_not_sent(f, listener, NOW, "rendered for a webhook sink and the sink is now slack");
+	close(listener);
+}
+
+/* A row queued before schema version 8 has NULLs where the TLP, the
+ * details flag and the sink type are now recorded. */
+static void test_outbox_old_row_reads_red(void **state)
+{
+	struct fixture *f = *state;
+	struct store_referral r = sample_referral(TLP_CLEAR);
+	struct notify_referral_change change = { .event = NOTIFY_REFERRAL_CREATED, .referral = &r };
+	struct store_outbox_list list;
+	struct ch_error err = { 0 };
+	sqlite3 *db;
+
+	f->cfg = load_config_ok(four_sinks);
+	list = queue_and_read(f, &change);
+	assert_int_equal(list.items[0].tlp, TLP_CLEAR);
+	store_outbox_list_free(&list);
+
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE outbox SET tlp = NULL, details = NULL,"
+					  " sink_type = NULL",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(store_outbox_list(f->st, "pending", 10, &list, &err), CH_OK);
+	assert_int_equal(list.count, 5);
+	for (size_t i = 0; i < list.count; i++) {
+		assert_int_equal(list.items[i].tlp, TLP_RED);
+		assert_true(list.items[i].details);
+		assert_null(list.items[i].sink_type);
+	}
+	store_outbox_list_free(&list);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -731,6 +949,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deliver_backoff_then_dead, setup_store,
 						teardown_store),
 		cmocka_unit_test_setup_teardown(test_deliver_unknown_sink_dead, setup_store,
+						teardown_store),
+		cmocka_unit_test(test_row_allowed_cases),
+		cmocka_unit_test_setup_teardown(test_deliver_rechecks_tlp_max, setup_store,
+						teardown_store),
+		cmocka_unit_test_setup_teardown(test_deliver_rechecks_sink_type, setup_store,
+						teardown_store),
+		cmocka_unit_test_setup_teardown(test_outbox_old_row_reads_red, setup_store,
 						teardown_store),
 	};
 
