@@ -166,6 +166,21 @@ void chat_reply_free(struct chat_reply *reply);
 enum ch_code chat_principal(const struct chat_context *ctx, struct principal *who,
 			    bool *linked, struct ch_error *err);
 
+/* One-time link codes: an operator (ctihub user link-code) or the user
+ * (POST /api/v1/me/link-code) makes one, and the user sends it from chat
+ * with /ctilink CODE within CHAT_LINK_CODE_TTL seconds. The code has 50
+ * random bits, written as two groups of five characters (ABCDE-23456);
+ * only its SHA-256 is stored. */
+#define CHAT_LINK_CODE_TTL (15 * 60)
+#define CHAT_LINK_CODE_TEXT_MAX 16
+enum ch_code chat_link_code_create(struct store *st, int64_t user_id, int64_t now,
+				   char out[CHAT_LINK_CODE_TEXT_MAX], struct ch_error *err);
+/* Links the context's chat user to the code's account, in one
+ * transaction with its audit entry; *who is that account. CH_CONFLICT
+ * when the chat user is linked already. */
+enum ch_code chat_link_code_redeem(const struct chat_context *ctx, const char *code,
+				   struct principal *who, struct ch_error *err);
+
 /* Runs a slash command with its text. Never fails: problems become an
  * ephemeral reply that says what to do. */
 void chat_command_run(const struct chat_context *ctx, enum chat_command cmd, const char *text,

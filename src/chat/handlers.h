@@ -29,4 +29,9 @@ void chat_mattermost_messages(struct http_request *req, struct http_response *re
 bool chat_context_from_request(struct http_request *req, struct http_response *res,
 			       const struct chat_workspace *ws, struct chat_context *ctx);
 
+/* Opens the form a command asked for (reply->open_form). True when it
+ * opened, so the form is the answer; otherwise the reply text says why
+ * not and how to type the fields instead. */
+bool chat_open_requested_form(const struct chat_context *ctx, struct chat_reply *reply);
+
 #endif

@@ -94,10 +94,13 @@ static const char user_help[] =
 	"Usage: ctihub user add NAME --org ORG --role member|le|admin\n"
 	"       ctihub user list\n"
 	"       ctihub user link NAME --platform slack|mattermost --workspace ID --chat-user ID\n"
+	"       ctihub user link-code NAME\n"
 	"\n"
 	"Adds a user to an organisation with a role (member, le for law enforcement,\n"
 	"or admin), lists users with their active token count, or links a chat\n"
-	"identity to a user for the chat bridge.\n";
+	"identity to a user for the chat bridge. link-code prints a one-time code\n"
+	"that the user sends from chat with /ctilink CODE within 15 minutes to link\n"
+	"their chat account themselves.\n";
 
 static int user_add(struct store *st, const char *name, const struct user_add_options *o)
 {
@@ -193,6 +196,33 @@ static int user_link(struct store *st, const char *name, const struct user_link_
 	return 0;
 }
 
+static int user_link_code(struct store *st, const char *name)
+{
+	struct ch_error err = { 0 };
+	struct store_user user = { 0 };
+	char code[CHAT_LINK_CODE_TEXT_MAX];
+	enum ch_code rc;
+
+	rc = store_user_find(st, name, &user, &err);
+	if (rc == CH_OK)
+		rc = store_begin(st, &err);
+	if (rc == CH_OK) {
+		rc = chat_link_code_create(st, user.id, time_now(), code, &err);
+		if (rc == CH_OK)
+			rc = cli_audit(st, "user.link_code", "user", user.id, "one-time chat link code",
+				       &err);
+		if (rc == CH_OK)
+			rc = store_commit(st, &err);
+		if (rc != CH_OK)
+			store_rollback(st);
+	}
+	store_user_free(&user);
+	if (rc != CH_OK)
+		return cli_fail(rc, &err);
+	printf("%s\n", code);
+	return 0;
+}
+
 int cmd_user(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -235,8 +265,11 @@ int cmd_user(int argc, char **argv)
 		status = user_add(st, argv[optind + 1], &add);
 	else if (strcmp(action, "link") == 0 && optind + 2 == argc)
 		status = user_link(st, argv[optind + 1], &link);
+	else if (strcmp(action, "link-code") == 0 && optind + 2 == argc)
+		status = user_link_code(st, argv[optind + 1]);
 	else
-		status = cli_usage_error("user", "expected 'user add NAME', 'user list' or 'user link NAME'");
+		status = cli_usage_error("user", "expected 'user add NAME', 'user list', 'user link "
+						 "NAME' or 'user link-code NAME'");
 	store_close(st);
 	return status;
 }

@@ -23,6 +23,7 @@ const struct http_route api_routes[] = {
 	{ "GET", "/api/v1/search", api_search },
 	{ "GET", "/api/v1/audit", api_audit_list },
 	{ "GET", "/api/v1/me", api_me },
+	{ "POST", "/api/v1/me/link-code", api_link_code },
 	{ "POST", "/api/v1/referrals", api_referral_create },
 	{ "GET", "/api/v1/referrals", api_referral_list },
 	{ "GET", "/api/v1/referrals/{id}", api_referral_get },

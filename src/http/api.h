@@ -78,6 +78,8 @@ void api_indicator_get(struct http_request *req, struct http_response *res);
 void api_search(struct http_request *req, struct http_response *res);
 void api_audit_list(struct http_request *req, struct http_response *res);
 void api_me(struct http_request *req, struct http_response *res);
+/* POST /api/v1/me/link-code: a one-time code to link a chat account. */
+void api_link_code(struct http_request *req, struct http_response *res);
 void api_referral_create(struct http_request *req, struct http_response *res);
 void api_referral_list(struct http_request *req, struct http_response *res);
 void api_referral_get(struct http_request *req, struct http_response *res);

@@ -21,6 +21,38 @@ void api_me(struct http_request *req, struct http_response *res)
 				  "token_id", (json_int_t)who.token_id));
 }
 
+void api_link_code(struct http_request *req, struct http_response *res)
+{
+	char code[CHAT_LINK_CODE_TEXT_MAX], object[64], expires[TIME_ISO_MAX];
+	struct ch_error err = { 0 };
+	struct principal who;
+	struct store *st;
+	int64_t now = time_now();
+	enum ch_code rc;
+
+	if (!api_authenticate(req, res, true, &who))
+		return;
+	st = api_store(req, res);
+	if (!st)
+		return;
+	rc = store_begin(st, &err);
+	if (rc == CH_OK) {
+		rc = chat_link_code_create(st, who.user_id, now, code, &err);
+		if (rc == CH_OK)
+			rc = store_commit(st, &err);
+		if (rc != CH_OK)
+			store_rollback(st);
+	}
+	if (rc != CH_OK) {
+		http_reply_error(res, &err);
+		return;
+	}
+	snprintf(object, sizeof(object), "user:%lld", (long long)who.user_id);
+	api_audit(req, &who, "user.link_code", object, "ok", "one-time chat link code");
+	time_format_iso(now + CHAT_LINK_CODE_TTL, expires, sizeof(expires));
+	http_reply_json(res, 201, json_pack("{s:s, s:s}", "code", code, "expires", expires));
+}
+
 void api_audit_list(struct http_request *req, struct http_response *res)
 {
 	const char *since_text = http_query(req, "since");

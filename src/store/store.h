@@ -186,6 +186,8 @@ enum ch_code store_user_add(struct store *st, const char *name, int64_t org_id, 
 			    int64_t *id, struct ch_error *err);
 enum ch_code store_user_find(struct store *st, const char *name, struct store_user *out,
 			     struct ch_error *err);
+enum ch_code store_user_find_id(struct store *st, int64_t id, struct store_user *out,
+				struct ch_error *err);
 enum ch_code store_user_list(struct store *st, struct store_user_list *out,
 			     struct ch_error *err);
 enum ch_code store_user_count(struct store *st, int64_t *count, struct ch_error *err);

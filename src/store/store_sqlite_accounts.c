@@ -129,28 +129,48 @@ static void read_user(sqlite3_stmt *stmt, struct store_user *u)
 	u->active_tokens = (size_t)sqlite3_column_int64(stmt, 6);
 }
 
-enum ch_code store_user_find(struct store *st, const char *name, struct store_user *out,
-			     struct ch_error *err)
+/* Runs the user query with one condition on ?1, bound by the caller's
+ * text or id; key names the user in the not-found message. */
+static enum ch_code find_user(struct store *st, const char *where, const char *name, int64_t id,
+			      const char *key, struct store_user *out, struct ch_error *err)
 {
 	char sql[512];
 	sqlite3_stmt *stmt;
 	enum ch_code rc = CH_OK;
 	int step;
 
-	snprintf(sql, sizeof(sql), "%s WHERE u.name = ?1", user_columns);
+	snprintf(sql, sizeof(sql), "%s WHERE %s", user_columns, where);
 	if (store_sqlite_statement(st, sql, &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the user lookup");
-	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	if (name)
+		sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(stmt, 1, id);
 	step = sqlite3_step(stmt);
 	if (step == SQLITE_ROW)
 		read_user(stmt, out);
 	else if (step == SQLITE_DONE)
 		rc = ch_fail(err, CH_NOT_FOUND, "user '%s' not found; 'ctihub user list' shows the users",
-			     name);
+			     key);
 	else
 		rc = store_sqlite_fail(st, err, "looking up a user");
 	store_sqlite_release(st, stmt);
 	return rc;
+}
+
+enum ch_code store_user_find(struct store *st, const char *name, struct store_user *out,
+			     struct ch_error *err)
+{
+	return find_user(st, "u.name = ?1", name, 0, name, out, err);
+}
+
+enum ch_code store_user_find_id(struct store *st, int64_t id, struct store_user *out,
+				struct ch_error *err)
+{
+	char key[32];
+
+	snprintf(key, sizeof(key), "%lld", (long long)id);
+	return find_user(st, "u.id = ?1", NULL, id, key, out, err);
 }
 
 enum ch_code store_user_list(struct store *st, struct store_user_list *out,
