@@ -160,9 +160,11 @@ struct chat_reply {
 void chat_reply_init(struct chat_reply *reply);
 void chat_reply_free(struct chat_reply *reply);
 
-/* Maps the chat user to a hub principal: a linked account, or a member
- * of the workspace's default organisation when the operator allows it.
- * CH_UNAUTHORIZED with a message that says how to link otherwise. */
+/* Maps the chat user to a hub principal: a linked account, or, when the
+ * operator allows it, a member account of the workspace's default
+ * organisation that the bridge makes on first use (named "chat:HASH:USER";
+ * *linked is false for it, and /ctilink replaces it). CH_UNAUTHORIZED with
+ * a message that says how to link otherwise. */
 enum ch_code chat_principal(const struct chat_context *ctx, struct principal *who,
 			    bool *linked, struct ch_error *err);
 

@@ -17,6 +17,66 @@
 static const char code_alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 #define CODE_CHARS 10
 
+/* The name of the account made for an unlinked chat user: "chat:", eight
+ * hex digits of a hash of platform, workspace and user (so names from two
+ * workspaces never clash), and the chat user id. */
+static void guest_name(const struct chat_context *ctx, char *out, size_t cap)
+{
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	char hex[2 * crypto_hash_sha256_BYTES + 1];
+	char key[256];
+
+	snprintf(key, sizeof(key), "%s/%s/%s", chat_platform_name(ctx->ws->platform), ctx->ws->id,
+		 ctx->chat_user);
+	crypto_hash_sha256(digest, (const unsigned char *)key, strlen(key));
+	sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
+	snprintf(out, cap, "chat:%.8s:%.40s", hex, ctx->chat_user);
+}
+
+/*
+ * Makes a member account in the workspace's default organisation for an
+ * unlinked chat user and links it, so that what they send has an owner
+ * who can read it back. A later /ctilink moves the chat account to a
+ * real one. Two requests racing to do this both end with the same link.
+ */
+static enum ch_code provision(const struct chat_context *ctx, struct principal *who,
+			      struct ch_error *err)
+{
+	const char *platform = chat_platform_name(ctx->ws->platform);
+	struct store_audit_entry entry = { 0 };
+	char name[PRINCIPAL_NAME_MAX], object[96];
+	int64_t user_id;
+	enum ch_code rc;
+
+	guest_name(ctx, name, sizeof(name));
+	rc = store_begin(ctx->st, err);
+	if (rc != CH_OK)
+		return rc;
+	rc = store_user_add(ctx->st, name, ctx->ws->default_org_id, ROLE_MEMBER, &user_id, err);
+	if (rc == CH_OK)
+		rc = store_chat_identity_link(ctx->st, user_id, platform, ctx->ws->id, ctx->chat_user,
+					      err);
+	if (rc == CH_OK) {
+		snprintf(object, sizeof(object), "user:%lld", (long long)user_id);
+		entry.time = time_now();
+		entry.actor_id = user_id;
+		entry.actor = name;
+		entry.action = "chat.provision";
+		entry.object = object;
+		entry.client = ctx->client ? ctx->client : "chat";
+		entry.outcome = "ok";
+		entry.detail = ctx->ws->default_org;
+		rc = store_audit_append(ctx->st, &entry, err);
+	}
+	if (rc == CH_OK)
+		rc = store_commit(ctx->st, err);
+	if (rc != CH_OK)
+		store_rollback(ctx->st);
+	if (rc != CH_OK && rc != CH_CONFLICT)
+		return rc;
+	return store_chat_identity_find(ctx->st, platform, ctx->ws->id, ctx->chat_user, who, err);
+}
+
 enum ch_code chat_principal(const struct chat_context *ctx, struct principal *who, bool *linked,
 			    struct ch_error *err)
 {
@@ -26,7 +86,7 @@ enum ch_code chat_principal(const struct chat_context *ctx, struct principal *wh
 	*linked = false;
 	rc = store_chat_identity_find(ctx->st, platform, ctx->ws->id, ctx->chat_user, who, err);
 	if (rc == CH_OK) {
-		*linked = true;
+		*linked = strncmp(who->user_name, "chat:", 5) != 0;
 		return CH_OK;
 	}
 	if (rc != CH_NOT_FOUND)
@@ -36,16 +96,7 @@ enum ch_code chat_principal(const struct chat_context *ctx, struct principal *wh
 						     "account. Ask an operator for a link code "
 						     "(ctihub user link-code NAME) and send /%s CODE",
 			       platform, ctx->cfg->command_names[CHAT_CMD_LINK]);
-
-	/* An unlinked user acts as a member of the default organisation,
-	 * named after their chat account, with no user id: what they send is
-	 * theirs only through the audit log. */
-	memset(who, 0, sizeof(*who));
-	who->authenticated = true;
-	who->org_id = ctx->ws->default_org_id;
-	who->role = ROLE_MEMBER;
-	snprintf(who->user_name, sizeof(who->user_name), "%s:%.40s", platform, ctx->chat_user);
-	return CH_OK;
+	return provision(ctx, who, err);
 }
 
 /* Hashes a code after normalising it: upper case, without '-' or spaces,
@@ -100,14 +151,15 @@ enum ch_code chat_link_code_redeem(const struct chat_context *ctx, const char *c
 	struct store_user user = { 0 };
 	char object[160];
 	int64_t user_id, now = time_now();
-	bool linked;
 	enum ch_code rc;
 
 	if (!code || !code_hash(code, hash))
 		return ch_fail(err, CH_INVALID, "'%.32s' is not a link code; codes look like "
 						"ABCDE-23456",
 			       code ? code : "");
-	if (chat_principal(ctx, who, &linked, NULL) == CH_OK && linked)
+	if (store_chat_identity_find(ctx->st, platform, ctx->ws->id, ctx->chat_user, who, NULL) ==
+		    CH_OK &&
+	    strncmp(who->user_name, "chat:", 5) != 0)
 		return ch_fail(err, CH_CONFLICT, "your %s account is linked to %s already", platform,
 			       who->user_name);
 
@@ -117,6 +169,9 @@ enum ch_code chat_link_code_redeem(const struct chat_context *ctx, const char *c
 	rc = store_chat_link_code_use(ctx->st, hash, now, &user_id, err);
 	if (rc == CH_OK)
 		rc = store_user_find_id(ctx->st, user_id, &user, err);
+	/* A guest account made by provision() gives way to the real one. */
+	if (rc == CH_OK)
+		rc = store_chat_identity_unlink(ctx->st, platform, ctx->ws->id, ctx->chat_user, err);
 	if (rc == CH_OK)
 		rc = store_chat_identity_link(ctx->st, user_id, platform, ctx->ws->id, ctx->chat_user,
 					      err);

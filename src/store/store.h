@@ -625,6 +625,10 @@ enum ch_code store_outbox_retry(struct store *st, int64_t id, int64_t now,
 enum ch_code store_chat_identity_find(struct store *st, const char *platform,
 				      const char *workspace, const char *chat_user,
 				      struct principal *out, struct ch_error *err);
+/* Removes a chat account's link, if any, inside the caller's transaction. */
+enum ch_code store_chat_identity_unlink(struct store *st, const char *platform,
+					const char *workspace, const char *chat_user,
+					struct ch_error *err);
 /* Stores the SHA-256 of a new one-time link code for user. */
 enum ch_code store_chat_link_code_add(struct store *st, int64_t user_id,
 				      const unsigned char hash[32], int64_t now, int64_t expires,

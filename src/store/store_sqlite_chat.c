@@ -91,3 +91,23 @@ enum ch_code store_chat_link_code_use(struct store *st, const unsigned char hash
 	store_sqlite_release(st, stmt);
 	return rc;
 }
+
+enum ch_code store_chat_identity_unlink(struct store *st, const char *platform,
+					const char *workspace, const char *chat_user,
+					struct ch_error *err)
+{
+	sqlite3_stmt *stmt;
+	enum ch_code rc = CH_OK;
+
+	if (store_sqlite_statement(st, "DELETE FROM chat_identities"
+			       " WHERE platform = ?1 AND workspace = ?2 AND chat_user = ?3",
+			       &stmt) != SQLITE_OK)
+		return store_sqlite_fail(st, err, "preparing the chat identity removal");
+	sqlite3_bind_text(stmt, 1, platform, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, workspace, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, chat_user, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		rc = store_sqlite_fail(st, err, "removing a chat identity");
+	store_sqlite_release(st, stmt);
+	return rc;
+}
