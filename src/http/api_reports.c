@@ -186,7 +186,11 @@ static bool parse_list_filter(struct http_request *req, struct http_response *re
 	f->text = http_query(req, "q");
 	if (f->text && !*f->text)
 		f->text = NULL;
-	if (kind && *kind) {
+	/* Channel messages ("chat") and ingested files ("file") are reports
+	 * too, though no one submits them through POST /reports. */
+	if (kind && (strcmp(kind, "chat") == 0 || strcmp(kind, "file") == 0)) {
+		f->kind = strcmp(kind, "chat") == 0 ? "chat" : "file";
+	} else if (kind && *kind) {
 		if (report_kind_parse(kind, &k, &err) != CH_OK) {
 			err.code = CH_INVALID;
 			snprintf(err.field, sizeof(err.field), "kind");

@@ -109,6 +109,11 @@ check_eq "the reporter sees the public reply" '["We asked the host to suspend it
 	"$(jget '[r["body"] for r in j["replies"]]')"
 check_eq "state from chat" "closed actioned" "$(jget 'j["state"] + " " + j["resolution"]')"
 
+req GET "/api/v1/reports?kind=chat" "$alice_token"
+check_code "chat reports can be listed" 200
+req GET "/api/v1/reports?kind=file" "$alice_token"
+check_code "file reports can be listed" 200
+
 # ---- search and the channel's TLP ceiling ---------------------------------------
 slack_command U0ALICE C0IOC /ctisearch '198.51.100[.]23'
 check_contains "search finds the address" "198.51.100.23" "$(jget 'j["text"]')"
