@@ -56,6 +56,8 @@ static json_t *slack_element(const struct chat_field *field)
 	element = json_pack("{s:s, s:s}", "type", "plain_text_input", "action_id", field->name);
 	if (field->type == CHAT_FIELD_TEXTAREA)
 		json_object_set_new(element, "multiline", json_true());
+	/* NOTE: a rule or indicator list over 3000 characters does not fit a
+	 * modal; it can go through POST /api/v1/reports instead. */
 	if (max == 0 || max > SLACK_INPUT_MAX)
 		max = SLACK_INPUT_MAX;
 	json_object_set_new(element, "max_length", json_integer((json_int_t)max));

@@ -10,6 +10,7 @@
  */
 #include "chat/interactions.h"
 
+#include <assert.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,8 +28,9 @@ static void dialog_state(const struct chat_workspace *ws, const char *user,
 {
 	crypto_auth_hmacsha256_state state;
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
-	const char *token = ws->bot_token ? ws->bot_token : "";
+	const char *token = ws->bot_token;
 
+	assert(token && *token);
 	/* The init function takes a key of any length, as HMAC does. */
 	crypto_auth_hmacsha256_init(&state, (const unsigned char *)token, strlen(token));
 	crypto_auth_hmacsha256_update(&state, (const unsigned char *)"ctihub.dialog:", 14);
@@ -69,6 +71,12 @@ static enum ch_code open_mattermost(const struct chat_context *ctx,
 						"file, or use the command with text");
 	if (!ctx->chat_user)
 		return ch_fail(err, CH_INVALID, "Mattermost sent no user_id with the command");
+	/* The bot token opens the dialog and keys its state. */
+	if (!ctx->ws->bot_token || !*ctx->ws->bot_token)
+		return ch_fail(err, CH_INVALID, "no dialog can be opened because Mattermost team %s "
+						"has no bot token; set bot_token_env in the "
+						"configuration, or use the command with text",
+			       ctx->ws->id);
 
 	dialog = chat_form_mattermost_dialog(def);
 	dialog_state(ctx->ws, ctx->chat_user, state);
@@ -195,7 +203,9 @@ static bool dialog_state_valid(const struct chat_context *ctx, const json_t *pay
 	char expected[DIALOG_STATE_SIZE];
 	const char *state = json_string_value(json_object_get(payload, "state"));
 
-	if (!ctx->chat_user || !state)
+	/* Without a bot token no dialog was opened, and an empty key would
+	 * make the state easy to forge. */
+	if (!ctx->chat_user || !state || !ctx->ws->bot_token || !*ctx->ws->bot_token)
 		return false;
 	dialog_state(ctx->ws, ctx->chat_user, expected);
 	return chat_secret_equal(expected, state);
