@@ -462,10 +462,12 @@ static enum ch_code run_list(const struct workflow *w, const struct le_options *
 
 		for (size_t i = 0; i < list.count; i++)
 			json_array_append_new(items, referral_list_item_json(&list.items[i], now));
-		json_dumpf(json_pack("{s:o, s:I, s:I}", "referrals", items, "total",
-				     (json_int_t)list.total, "new", (json_int_t)list.unseen),
-			   stdout, JSON_INDENT(2));
+		json_t *reply = json_pack("{s:o, s:I, s:I}", "referrals", items, "total",
+					  (json_int_t)list.total, "new", (json_int_t)list.unseen);
+
+		json_dumpf(reply, stdout, JSON_INDENT(2));
 		putchar('\n');
+		json_decref(reply);
 	} else {
 		printf("%lld referral%s, %lld new since your last look\n", (long long)list.total,
 		       list.total == 1 ? "" : "s", (long long)list.unseen);
