@@ -1,7 +1,7 @@
 /*
  * The slash commands, platform-neutral: each takes the command's text and
  * fills a struct chat_reply that slack.c or mattermost.c turns into the
- * platform's JSON. Problems become an ephemeral reply that says what to do,
+ * platform's JSON. Problems become an ephemeral reply that tells the user what to do,
  * so the user never sees a bare HTTP error.
  */
 #include <ctype.h>
@@ -19,7 +19,7 @@
 
 /* Referrals listed by /leopenlist. */
 #define OPEN_LIST_MAX 20
-/* Reports named in a /ctisearch answer. */
+/* Reports named in a /ctisearch reply. */
 #define SEARCH_REPORTS_MAX 5
 
 void chat_reply_init(struct chat_reply *reply)
@@ -257,7 +257,7 @@ static void run_search(const struct chat_context *ctx, const char *text, struct 
 		goto out;
 	}
 
-	/* The answer goes to the channel only when the channel may carry the
+	/* The reply goes to the channel only when the channel may carry the
 	 * most restrictive report it draws on. */
 	reply->ephemeral = view.max_tlp_read > channel_ceiling(ctx);
 	time_format_iso(view.indicator.first_seen, first, sizeof(first));

@@ -1,5 +1,5 @@
 /*
- * What every chat route shares: the context built from the server's
+ * Shared parts of the chat routes: the context built from the server's
  * settings and the request, and the replies in each platform's JSON.
  */
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * Who a chat user is on the hub: the account linked to their chat
+ * The hub account of a chat user: the account linked to their chat
  * identity, or, when the operator allows it for the workspace, a member of
  * its default organisation. Linking is done by an admin (ctihub user
  * link) or by the user with a one-time code.

@@ -106,7 +106,7 @@ void chat_mattermost_commands(struct http_request *req, struct http_response *re
 		chat_command_run(&ctx, cmd, field(body, "text") ? field(body, "text") : "", &reply);
 
 	if (chat_open_requested_form(&ctx, &reply)) {
-		/* The dialog is the answer; an empty object posts nothing. */
+		/* The dialog replaces a text reply; an empty object posts nothing. */
 		http_reply_json(res, 200, json_object());
 	} else {
 		out = json_object();

@@ -121,7 +121,7 @@ void chat_slack_commands(struct http_request *req, struct http_response *res)
 		chat_command_run(&ctx, cmd, field(form, "text") ? field(form, "text") : "", &reply);
 
 	if (chat_open_requested_form(&ctx, &reply)) {
-		/* The modal is the answer; an empty 200 acknowledges the command. */
+		/* The modal replaces a text reply; an empty 200 acknowledges the command. */
 		http_reply_text(res, 200, "text/plain", "", 0);
 	} else {
 		reply_slack(res, &reply);
