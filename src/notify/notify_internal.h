@@ -16,9 +16,6 @@
 /* Largest rendered payload, in bytes. Text fields are cut well below it. */
 #define NOTIFY_PAYLOAD_MAX (64 * 1024)
 
-/* Calls curl_global_init once per process; every user of libcurl in this
- * module calls this first. */
-void notify_curl_init(void);
 
 /* "referral.created", "referral.reply", "referral.state", or NULL. */
 const char *notify_event_name(enum notify_event event);
