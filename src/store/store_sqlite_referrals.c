@@ -596,8 +596,8 @@ enum ch_code store_referral_list(struct store *st, const struct store_referral_f
 		[REFERRAL_SORT_OLDEST] = " ORDER BY r.id ASC",
 		[REFERRAL_SORT_UPDATED] = " ORDER BY r.updated DESC, r.id DESC",
 		[REFERRAL_SORT_UNACKNOWLEDGED] =
-			" ORDER BY (r.acknowledged IS NULL AND r.state <> 'closed') DESC,"
-			" r.created ASC, r.id ASC",
+			(" ORDER BY (r.acknowledged IS NULL AND r.state <> 'closed') DESC,"
+			 " r.created ASC, r.id ASC"),
 	};
 	char sql[2048];
 	struct store_referral_list list;
