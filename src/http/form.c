@@ -20,15 +20,17 @@ static int hex_value(char c)
 	return -1;
 }
 
-/* Decodes one name or value into out; false for a bad escape or a
- * decoded NUL. */
+/* Decodes one name or value into out; false for a bad escape or a NUL,
+ * raw or escaped. */
 static bool decode(const char *s, size_t len, struct buf *out)
 {
 	out->len = 0;
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
 
-		if (c == '+') {
+		if (c == '\0') {
+			return false;
+		} else if (c == '+') {
 			c = ' ';
 		} else if (c == '%') {
 			int hi, lo;

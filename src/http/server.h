@@ -73,8 +73,8 @@ void http_reply_fail(struct http_response *res, enum ch_code code, const char *f
 #define HTTP_FORM_VALUE_MAX ((size_t)256 * 1024)
 
 /* Decodes a form body into an object of name -> string. The first value
- * of a repeated name wins. NULL for a bad %-escape, an escaped NUL,
- * invalid UTF-8 or a limit exceeded. */
+ * of a repeated name wins. NULL for a bad %-escape, a NUL (raw or
+ * escaped), invalid UTF-8 or a limit exceeded. */
 json_t *http_form_decode(const char *body, size_t len);
 
 /* Sets a plain-text body. */

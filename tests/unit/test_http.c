@@ -673,9 +673,45 @@ static void http_stop_waits_for_request_in_flight(void **state)
 	free(ex);
 }
 
+static void http_form_decodes_fields(void **state)
+{
+	static const char body[] = "team_id=T01&text=hxxp%3A%2F%2Fevil%5B.%5Dcom+now&text=second"
+				   "&empty=&flag&&caf%C3%A9=%E2%9C%93";
+	json_t *form;
+
+	(void)state;
+	form = http_form_decode(body, strlen(body));
+	assert_non_null(form);
+	assert_string_equal(json_string_value(json_object_get(form, "team_id")), "T01");
+	assert_string_equal(json_string_value(json_object_get(form, "text")),
+			    "hxxp://evil[.]com now");
+	assert_string_equal(json_string_value(json_object_get(form, "empty")), "");
+	assert_string_equal(json_string_value(json_object_get(form, "flag")), "");
+	assert_string_equal(json_string_value(json_object_get(form, "caf\xC3\xA9")), "\xE2\x9C\x93");
+	json_decref(form);
+
+	form = http_form_decode("", 0);
+	assert_non_null(form);
+	assert_int_equal(json_object_size(form), 0);
+	json_decref(form);
+}
+
+static void http_form_refuses_bad_bodies(void **state)
+{
+	static const char *const bad[] = { "a=%ZZ", "a=%4", "a=%", "a=%00", "a=%C3%28",
+					   "%00=x" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_null(http_form_decode(bad[i], strlen(bad[i])));
+	assert_null(http_form_decode("a=b\0c", 5));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(http_form_decodes_fields),
+		cmocka_unit_test(http_form_refuses_bad_bodies),
 		cmocka_unit_test(http_route_params_are_decoded),
 		cmocka_unit_test(http_unknown_path_is_404),
 		cmocka_unit_test(http_wrong_method_is_405_with_allow),
