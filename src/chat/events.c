@@ -361,23 +361,22 @@ static enum ch_code read_indicators(struct ingest *in, struct ch_error *err)
 }
 
 /* Finds the hub user linked to the message's author. An unlinked author's
- * report belongs to the workspace's default organisation, or to none. */
+ * report belongs to the workspace's default organisation, or to none. A
+ * channel message makes no guest account (chat_principal would): only
+ * what a user sends to the bot does. */
 static enum ch_code resolve_author(struct ingest *in, struct ch_error *err)
 {
-	struct chat_context author = *in->ctx;
-	struct ch_error ignored = { 0 };
+	const char *platform = chat_platform_name(in->ctx->ws->platform);
 	enum ch_code rc;
 
-	author.chat_user = in->msg->user;
-	author.chat_user_name = in->msg->user_name;
-	author.channel = in->msg->channel;
-	rc = chat_principal(&author, &in->who, &in->linked, &ignored);
-	if (rc != CH_OK && rc != CH_UNAUTHORIZED) {
-		*err = ignored;
-		return rc;
+	in->linked = false;
+	if (in->msg->user) {
+		rc = store_chat_identity_find(in->ctx->st, platform, in->ctx->ws->id, in->msg->user,
+					      &in->who, err);
+		if (rc != CH_OK && rc != CH_NOT_FOUND)
+			return rc;
+		in->linked = rc == CH_OK && strncmp(in->who.user_name, "chat:", 5) != 0;
 	}
-	if (rc != CH_OK)
-		in->linked = false;
 	in->org_id = in->linked ? in->who.org_id : in->ctx->ws->default_org_id;
 	return CH_OK;
 }

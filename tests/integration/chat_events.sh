@@ -19,9 +19,18 @@
 #   tokens.
 . "$(dirname "$0")/api_lib.sh"
 
-require_shared pan-unit42-iocs
-
+# The analyst note comes from the shared real data. Without it (a user's
+# clone) the demo note of examples/ stands in, so the rest of the test
+# still runs; CI sets CTIHUB_REQUIRE_SHARED=1 and must use the real one.
 VALAK="$SHARED/pan-unit42-iocs/2020-analyst-notes/2020-07-06-TA551-IOCs-for-Valak-with-IcedID.txt"
+if [ ! -f "$VALAK" ]; then
+	if [ "${CTIHUB_REQUIRE_SHARED:-0}" = 1 ]; then
+		echo "FAIL: $VALAK is missing and CTIHUB_REQUIRE_SHARED=1" >&2
+		exit 1
+	fi
+	echo "SKIP: shared analyst note not found; using the demo note of examples/ instead" >&2
+	VALAK="$EXAMPLES/notes/2026-12-02-pharmacy-smishing.txt"
+fi
 TEAM=T0CTIHUB
 BOT=U0CTIBOT
 MM_TEAM=mmteam0ctihub
@@ -200,10 +209,13 @@ reference=$(sqlite3 -batch -noheader "$TEST_DIR/reference.db" \
 	"SELECT type || ' ' || value FROM indicators ORDER BY type, value")
 check_eq "indicators match the CLI's extraction" "$reference" \
 	"$(jget '"\n".join(sorted(i["type"] + " " + i["value"] for i in j["indicators"]))')"
-check_eq "note sha256 count" 46 "$(jget 'sum(1 for i in j["indicators"] if i["type"] == "sha256")')"
-check_eq "note domains refanged" "dwniu8n.com eto9ve1.com g7bxxcu.com rlb9lmt.com wfpyutf.com wnrfa9y.com" \
-	"$(jget '" ".join(sorted(i["value"] for i in j["indicators"] if i["type"] == "domain"))')"
+if [ "$VALAK" != "$EXAMPLES/notes/2026-12-02-pharmacy-smishing.txt" ]; then
+	check_eq "note sha256 count" 46 "$(jget 'sum(1 for i in j["indicators"] if i["type"] == "sha256")')"
+	check_eq "note domains refanged" "dwniu8n.com eto9ve1.com g7bxxcu.com rlb9lmt.com wfpyutf.com wnrfa9y.com" \
+		"$(jget '" ".join(sorted(i["value"] for i in j["indicators"] if i["type"] == "domain"))')"
+fi
 check_eq "note indicator_count" "$(wc -l <<<"$reference")" "$(jget 'j["indicator_count"]')"
+check_eq "channel messages make no guest accounts" 0 "$(sql "SELECT COUNT(*) FROM users WHERE name LIKE 'chat:%'")"
 check_eq "note audited" 1 "$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'report.create' AND object = 'report:$valak_id'")"
 check_eq "note source names the channel" slack:acme/C0IOCS \
 	"$(sql "SELECT s.name FROM reports r JOIN sources s ON s.id = r.source_id WHERE r.id = $valak_id")"
