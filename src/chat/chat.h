@@ -75,7 +75,8 @@ struct chat_workspace {
 	char *bot_user_id;        /* the bot's own user id: its messages are ignored */
 	char **command_tokens;    /* Mattermost: slash command tokens */
 	size_t command_token_count;
-	char *webhook_token;      /* Mattermost: outgoing webhook token */
+	char **webhook_tokens;    /* Mattermost: outgoing webhook tokens, one per webhook */
+	size_t webhook_token_count;
 	char *api_url;            /* Slack Web API base (default https://slack.com/api),
 				   * or the Mattermost server URL */
 	char *default_org;        /* unlinked users act as members of this org; NULL: refused */

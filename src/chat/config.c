@@ -58,6 +58,11 @@ const char *chat_category_name(enum chat_category category)
 	return (unsigned)category < CHAT_CATEGORY_COUNT ? category_names[category] : "unknown";
 }
 
+/* A channel is shared with everyone in it, which AMBER+STRICT and RED
+ * forbid, so an answer shown there may be AMBER at most. */
+static enum ch_code get_ceiling(const json_t *obj, const char *where, enum tlp_level *out,
+				struct ch_error *err);
+
 static enum ch_code get_tlp(const json_t *obj, const char *key, const char *where,
 			    enum tlp_level *out, struct ch_error *err)
 {
@@ -69,6 +74,21 @@ static enum ch_code get_tlp(const json_t *obj, const char *key, const char *wher
 					      "AMBER, AMBER+STRICT or RED",
 			     where, key, text);
 	free(text);
+	return rc;
+}
+
+static enum ch_code get_ceiling(const json_t *obj, const char *where, enum tlp_level *out,
+				struct ch_error *err)
+{
+	enum tlp_level level = *out;
+	enum ch_code rc = get_tlp(obj, "ceiling", where, &level, err);
+
+	if (rc == CH_OK && level > TLP_AMBER)
+		return ch_fail(err, CH_INVALID, "%s.ceiling is %s; a channel is shared with everyone "
+						"in it, so its ceiling can be CLEAR, GREEN or AMBER",
+			       where, tlp_name(level));
+	if (rc == CH_OK)
+		*out = level;
 	return rc;
 }
 
@@ -166,7 +186,7 @@ static enum ch_code load_channel(const json_t *obj, const char *where, struct ch
 	if (rc == CH_OK)
 		rc = get_tlp(obj, "tlp", where, &ch->tlp, err);
 	if (rc == CH_OK)
-		rc = get_tlp(obj, "ceiling", where, &ch->ceiling, err);
+		rc = get_ceiling(obj, where, &ch->ceiling, err);
 	if (rc == CH_OK)
 		rc = config_get_bool(obj, "ingest", where, &ch->ingest, err);
 	free(category);
@@ -206,36 +226,35 @@ static enum ch_code load_channels(const json_t *value, const char *where,
 	return CH_OK;
 }
 
-/* Mattermost gives each slash command its own token, so command_token_env
- * takes one variable name or a list of them. */
-static enum ch_code load_command_tokens(const json_t *obj, const char *where,
-					struct chat_workspace *ws, struct ch_error *err)
+/* Mattermost gives each slash command and each outgoing webhook its own
+ * token, so command_token_env and webhook_token_env take one variable
+ * name or a list of them. */
+static enum ch_code load_tokens(const json_t *obj, const char *key, const char *where,
+				char ***tokens, size_t *count, struct ch_error *err)
 {
-	const json_t *value = json_object_get(obj, "command_token_env");
+	const json_t *value = json_object_get(obj, key);
 	const json_t *item;
 	size_t i;
 
 	if (!value)
 		return CH_OK;
 	if (json_is_string(value)) {
-		ws->command_tokens = xcalloc(1, sizeof(char *));
-		ws->command_token_count = 1;
-		return config_get_secret(obj, "command_token_env", where, SECRET_MAX,
-					 &ws->command_tokens[0], err);
+		*tokens = xcalloc(1, sizeof(char *));
+		*count = 1;
+		return config_get_secret(obj, key, where, SECRET_MAX, &(*tokens)[0], err);
 	}
 	if (!json_is_array(value) || json_array_size(value) == 0 ||
 	    json_array_size(value) > COMMAND_TOKENS_MAX)
-		return ch_fail(err, CH_INVALID, "%s.command_token_env must name one environment "
-						"variable or a list of 1 to %d",
-			       where, COMMAND_TOKENS_MAX);
-	ws->command_tokens = xcalloc(json_array_size(value), sizeof(char *));
+		return ch_fail(err, CH_INVALID, "%s.%s must name one environment variable or a list "
+						"of 1 to %d",
+			       where, key, COMMAND_TOKENS_MAX);
+	*tokens = xcalloc(json_array_size(value), sizeof(char *));
 	json_array_foreach(value, i, item) {
-		json_t *wrap = json_pack("{s:O}", "command_token_env", item);
-		enum ch_code rc = config_get_secret(wrap, "command_token_env", where, SECRET_MAX,
-						    &ws->command_tokens[i], err);
+		json_t *wrap = json_pack("{s:O}", key, item);
+		enum ch_code rc = config_get_secret(wrap, key, where, SECRET_MAX, &(*tokens)[i], err);
 
 		json_decref(wrap);
-		ws->command_token_count = i + 1;
+		*count = i + 1;
 		if (rc != CH_OK)
 			return rc;
 	}
@@ -284,10 +303,11 @@ static enum ch_code load_workspace(const json_t *obj, const char *where, struct 
 	if (rc == CH_OK && json_object_get(obj, "bot_user_id"))
 		rc = get_id(obj, "bot_user_id", where, &ws->bot_user_id, err);
 	if (rc == CH_OK)
-		rc = load_command_tokens(obj, where, ws, err);
+		rc = load_tokens(obj, "command_token_env", where, &ws->command_tokens,
+				 &ws->command_token_count, err);
 	if (rc == CH_OK)
-		rc = config_get_secret(obj, "webhook_token_env", where, SECRET_MAX,
-				       &ws->webhook_token, err);
+		rc = load_tokens(obj, "webhook_token_env", where, &ws->webhook_tokens,
+				 &ws->webhook_token_count, err);
 	if (rc == CH_OK)
 		rc = config_get_text(obj, "api_url", where, URL_MAX, false, &ws->api_url, err);
 	if (rc == CH_OK && ws->api_url)
@@ -297,7 +317,7 @@ static enum ch_code load_workspace(const json_t *obj, const char *where, struct 
 	if (rc == CH_OK)
 		rc = config_get_text(obj, "default_org", where, 64, true, &ws->default_org, err);
 	if (rc == CH_OK)
-		rc = get_tlp(obj, "ceiling", where, &ws->ceiling, err);
+		rc = get_ceiling(obj, where, &ws->ceiling, err);
 	if (rc == CH_OK)
 		rc = get_tlp(obj, "default_tlp", where, &ws->default_tlp, err);
 	if (rc == CH_OK)
@@ -311,7 +331,7 @@ static enum ch_code load_workspace(const json_t *obj, const char *where, struct 
 		return ch_fail(err, CH_INVALID, "%s: a Slack workspace needs signing_secret_env, the "
 						"variable with the app's signing secret",
 			       where);
-	if (ws->platform == CHAT_MATTERMOST && !ws->command_tokens && !ws->webhook_token)
+	if (ws->platform == CHAT_MATTERMOST && !ws->command_tokens && !ws->webhook_tokens)
 		return ch_fail(err, CH_INVALID, "%s: a Mattermost team needs command_token_env or "
 						"webhook_token_env, the variables with its tokens",
 			       where);
@@ -412,7 +432,9 @@ void chat_config_free(struct chat_config *cfg)
 		for (size_t k = 0; k < ws->command_token_count; k++)
 			free_secret(ws->command_tokens[k]);
 		free(ws->command_tokens);
-		free_secret(ws->webhook_token);
+		for (size_t k = 0; k < ws->webhook_token_count; k++)
+			free_secret(ws->webhook_tokens[k]);
+		free(ws->webhook_tokens);
 		free(ws->api_url);
 		free(ws->default_org);
 		for (size_t k = 0; k < ws->channel_count; k++)

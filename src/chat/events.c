@@ -727,6 +727,8 @@ void chat_slack_events(struct http_request *req, struct http_response *res)
 	struct ch_error err = { 0 };
 	json_t *body = NULL;
 
+	if (!api_client_allowed(req, res))
+		return;
 	if (!api_parse_body(req, res, &body))
 		return;
 	type = string_member(body, "type", CHAT_ID_MAX);
@@ -813,13 +815,15 @@ void chat_mattermost_messages(struct http_request *req, struct http_response *re
 	struct chat_message msg = { .action = CHAT_MESSAGE_POST };
 	json_t *body = NULL;
 
+	if (!api_client_allowed(req, res))
+		return;
 	if (!mattermost_body(req, res, &body))
 		return;
 	team = string_member(body, "team_id", CHAT_ID_MAX);
 	token = string_member(body, "token", CHAT_ID_MAX);
 	if (cfg && team)
 		ws = chat_workspace_find(cfg, CHAT_MATTERMOST, team);
-	if (!ws || !chat_secret_equal(ws->webhook_token, token)) {
+	if (!ws || !chat_secret_in(ws->webhook_tokens, ws->webhook_token_count, token)) {
 		log_warn(req->request_id, "rejected a Mattermost webhook from %s: %s", req->client,
 			 ws ? "invalid token" : "unknown team_id");
 		http_reply_fail(res, CH_UNAUTHORIZED, NULL,

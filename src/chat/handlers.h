@@ -29,6 +29,11 @@ void chat_mattermost_messages(struct http_request *req, struct http_response *re
 bool chat_context_from_request(struct http_request *req, struct http_response *res,
 			       const struct chat_workspace *ws, struct chat_context *ctx);
 
+/* A JSON string of text, with every byte that is not valid UTF-8 (such
+ * as half a character cut by a length limit) or a NUL replaced by '?', so
+ * a reply is never lost to one bad byte. */
+json_t *chat_json_text(const char *text, size_t len);
+
 /* Opens the form a command asked for (reply->open_form). True when it
  * opened, so the form is the answer; otherwise the reply text says why
  * not and how to type the fields instead. */

@@ -5,6 +5,7 @@
  * {"response_type", "text"}.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "chat/handlers.h"
 #include "chat/interactions.h"
@@ -13,7 +14,9 @@
 #include "util/log.h"
 
 /* Mattermost turns "@all" or "@channel" in a reply into a notification
- * for everyone, so every '@' gets a zero-width space after it. */
+ * for everyone, so every '@' gets a zero-width space after it; and square
+ * brackets are escaped, so that stored text cannot make a Markdown link
+ * or image. */
 static json_t *mattermost_text(const char *text)
 {
 	struct buf out;
@@ -21,13 +24,15 @@ static json_t *mattermost_text(const char *text)
 
 	buf_init(&out, 128 * 1024);
 	for (const char *p = text; *p; p++) {
+		if (*p == '[' || *p == ']')
+			buf_append(&out, "\\", 1);
 		buf_append(&out, p, 1);
 		if (*p == '@')
 			buf_append_str(&out, "\xE2\x80\x8B");
 	}
-	value = json_stringn(out.data ? out.data : "", out.len);
+	value = chat_json_text(out.data ? out.data : "", out.len);
 	buf_free(&out);
-	return value ? value : json_string("");
+	return value;
 }
 
 static const char *field(const json_t *obj, const char *key)
@@ -43,7 +48,7 @@ static json_t *decode_body(struct http_request *req)
 {
 	const char *type = http_header(req, "Content-Type");
 
-	if (type && strncmp(type, "application/json", 16) == 0) {
+	if (type && strncasecmp(type, "application/json", 16) == 0) {
 		json_t *body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, NULL);
 
 		if (json_is_object(body))
@@ -54,16 +59,6 @@ static json_t *decode_body(struct http_request *req)
 	return http_form_decode(req->body, req->body_len);
 }
 
-static bool command_token_ok(const struct chat_workspace *ws, const char *token)
-{
-	bool ok = false;
-
-	/* Every token is compared, so the time does not tell which matched. */
-	for (size_t i = 0; i < ws->command_token_count; i++)
-		ok |= chat_secret_equal(ws->command_tokens[i], token);
-	return ok;
-}
-
 void chat_mattermost_commands(struct http_request *req, struct http_response *res)
 {
 	const struct api_app *app = req->app;
@@ -71,7 +66,11 @@ void chat_mattermost_commands(struct http_request *req, struct http_response *re
 	struct chat_context ctx;
 	struct chat_reply reply;
 	enum chat_command cmd;
-	json_t *body = decode_body(req), *out;
+	json_t *body, *out;
+
+	if (!api_client_allowed(req, res))
+		return;
+	body = decode_body(req);
 
 	if (!body) {
 		http_reply_fail(res, CH_INVALID, NULL, "the body is not a valid form or JSON object");
@@ -79,12 +78,13 @@ void chat_mattermost_commands(struct http_request *req, struct http_response *re
 	}
 	if (app->chat)
 		ws = chat_workspace_find(app->chat, CHAT_MATTERMOST, field(body, "team_id"));
-	if (!ws || !command_token_ok(ws, field(body, "token"))) {
+	if (!ws ||
+	    !chat_secret_in(ws->command_tokens, ws->command_token_count, field(body, "token"))) {
 		log_warn(req->request_id, "Mattermost command from %s rejected: %s", req->client,
 			 ws ? "bad token" : "unknown team");
-		http_reply_fail(res, CH_UNAUTHORIZED, "token", "the command token is not one this "
-							       "hub knows; check the slash command's "
-							       "token in the configuration");
+		http_reply_fail(res, CH_UNAUTHORIZED, "token", "the request could not be verified; "
+							       "check the slash command's token in the "
+							       "configuration");
 		goto out;
 	}
 	if (!chat_context_from_request(req, res, ws, &ctx))
@@ -126,7 +126,11 @@ void chat_mattermost_dialogs(struct http_request *req, struct http_response *res
 	const struct api_app *app = req->app;
 	const struct chat_workspace *ws = NULL;
 	struct chat_context ctx;
-	json_t *payload = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, NULL);
+	json_t *payload;
+
+	if (!api_client_allowed(req, res))
+		return;
+	payload = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, NULL);
 
 	if (!json_is_object(payload)) {
 		http_reply_fail(res, CH_INVALID, NULL, "the body is not a JSON object");

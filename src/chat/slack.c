@@ -31,9 +31,9 @@ static json_t *slack_text(const char *text)
 		else
 			buf_append(&out, p, 1);
 	}
-	value = json_stringn(out.data ? out.data : "", out.len);
+	value = chat_json_text(out.data ? out.data : "", out.len);
 	buf_free(&out);
-	return value ? value : json_string("");
+	return value;
 }
 
 static void reply_slack(struct http_response *res, const struct chat_reply *reply)
@@ -51,6 +51,31 @@ static void reply_slack(struct http_response *res, const struct chat_reply *repl
 	http_reply_json(res, 200, body);
 }
 
+/* Platform name under which chat_events keeps the signatures of
+ * commands and interactions already accepted. */
+#define SIGNATURE_RECORD "slack-signature"
+
+/* Refuses a signed request that was accepted before. Signatures are kept
+ * in the database for twice the timestamp window, which covers every
+ * request whose timestamp can still pass, across restarts. */
+static enum ch_code check_replay(struct http_request *req, const struct chat_workspace *ws,
+				 const char *signature, int64_t now, int64_t window,
+				 struct ch_error *err)
+{
+	struct store *st = api_store(req, NULL);
+	bool fresh = false;
+	enum ch_code rc;
+
+	if (!st)
+		return ch_fail(err, CH_DB, "the database could not be opened");
+	store_chat_events_prune(st, SIGNATURE_RECORD, now - 2 * window, NULL);
+	rc = store_chat_event_claim(st, SIGNATURE_RECORD, ws->id, signature, now, &fresh, err);
+	if (rc == CH_OK && !fresh)
+		rc = ch_fail(err, CH_UNAUTHORIZED, "this request was sent before; a signed request is "
+						   "accepted once");
+	return rc;
+}
+
 /* Finds the workspace named in the request and checks the signature.
  * False after writing a 401 reply. */
 static bool verify(struct http_request *req, struct http_response *res, const char *team,
@@ -65,17 +90,18 @@ static bool verify(struct http_request *req, struct http_response *res, const ch
 	if (!*ws) {
 		log_warn(req->request_id, "Slack request for unknown workspace %.64s from %s",
 			 team ? team : "(none)", req->client);
-		http_reply_fail(res, CH_UNAUTHORIZED, NULL, "this Slack workspace is not configured "
-							    "on the hub");
+		http_reply_fail(res, CH_UNAUTHORIZED, NULL, "the request could not be verified");
 		return false;
 	}
 	if (chat_slack_verify((*ws)->signing_secret, http_header(req, "X-Slack-Request-Timestamp"),
 			      signature, req->body, req->body_len, now, app->chat->max_skew,
 			      &err) != CH_OK ||
-	    (once && chat_replay_check(signature, now, 2 * app->chat->max_skew, &err) != CH_OK)) {
+	    (once && check_replay(req, *ws, signature, now, app->chat->max_skew, &err) != CH_OK)) {
 		log_warn(req->request_id, "Slack request for %s from %s rejected: %s", (*ws)->id,
 			 req->client, err.message);
-		http_reply_error(res, &err);
+		/* The reason goes to the log only: a caller without the secret
+		 * learns nothing, not even whether the workspace exists. */
+		http_reply_fail(res, CH_UNAUTHORIZED, NULL, "the request could not be verified");
 		return false;
 	}
 	return true;
@@ -95,8 +121,11 @@ void chat_slack_commands(struct http_request *req, struct http_response *res)
 	struct chat_context ctx;
 	struct chat_reply reply;
 	enum chat_command cmd;
-	json_t *form = http_form_decode(req->body, req->body_len);
+	json_t *form;
 
+	if (!api_client_allowed(req, res))
+		return;
+	form = http_form_decode(req->body, req->body_len);
 	if (!form) {
 		http_reply_fail(res, CH_INVALID, NULL, "the body is not a valid form");
 		return;
@@ -135,9 +164,13 @@ void chat_slack_interactions(struct http_request *req, struct http_response *res
 {
 	const struct chat_workspace *ws;
 	struct chat_context ctx;
-	json_t *form = http_form_decode(req->body, req->body_len);
-	json_t *payload = NULL;
-	const char *text = form ? field(form, "payload") : NULL;
+	json_t *form, *payload = NULL;
+	const char *text;
+
+	if (!api_client_allowed(req, res))
+		return;
+	form = http_form_decode(req->body, req->body_len);
+	text = form ? field(form, "payload") : NULL;
 
 	if (!text || !(payload = json_loads(text, JSON_REJECT_DUPLICATES, NULL)) ||
 	    !json_is_object(payload)) {

@@ -1,17 +1,14 @@
 /*
- * Request verification: Slack's v0 signatures, a memory of recent
- * signatures against replays, and constant-time token comparison for
- * Mattermost.
+ * Request verification: Slack's v0 signatures and constant-time token
+ * comparison for Mattermost.
  */
 #include "chat/verify.h"
 
-#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define SIGNATURE_HEX 64
-#define REPLAY_SLOTS 4096
 
 enum ch_code chat_slack_verify(const char *signing_secret, const char *timestamp,
 			       const char *signature, const char *body, size_t body_len,
@@ -30,7 +27,8 @@ enum ch_code chat_slack_verify(const char *signing_secret, const char *timestamp
 		return ch_fail(err, CH_UNAUTHORIZED, "the request has no X-Slack-Signature or "
 						     "X-Slack-Request-Timestamp header");
 	ts = strtoll(timestamp, &end, 10);
-	if (end == timestamp || *end || strlen(timestamp) > 12)
+	if (end == timestamp || *end || strlen(timestamp) > 12 ||
+	    strspn(timestamp, "0123456789") != strlen(timestamp) || timestamp[0] == '0')
 		return ch_fail(err, CH_UNAUTHORIZED, "X-Slack-Request-Timestamp is not a Unix time");
 	if (ts < now - max_skew || ts > now + max_skew)
 		return ch_fail(err, CH_UNAUTHORIZED, "X-Slack-Request-Timestamp is more than %lld "
@@ -56,39 +54,6 @@ enum ch_code chat_slack_verify(const char *signing_secret, const char *timestamp
 	return CH_OK;
 }
 
-static struct {
-	pthread_mutex_t lock;
-	unsigned char digest[REPLAY_SLOTS][crypto_generichash_BYTES];
-	int64_t seen[REPLAY_SLOTS];
-	size_t next;
-} replay = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
-enum ch_code chat_replay_check(const char *signature, int64_t now, int64_t window,
-			       struct ch_error *err)
-{
-	unsigned char digest[crypto_generichash_BYTES];
-	bool seen = false;
-
-	crypto_generichash(digest, sizeof(digest), (const unsigned char *)signature,
-			   strlen(signature), NULL, 0);
-	pthread_mutex_lock(&replay.lock);
-	for (size_t i = 0; i < REPLAY_SLOTS && !seen; i++) {
-		if (replay.seen[i] > 0 && replay.seen[i] >= now - window &&
-		    memcmp(replay.digest[i], digest, sizeof(digest)) == 0)
-			seen = true;
-	}
-	if (!seen) {
-		memcpy(replay.digest[replay.next], digest, sizeof(digest));
-		replay.seen[replay.next] = now;
-		replay.next = (replay.next + 1) % REPLAY_SLOTS;
-	}
-	pthread_mutex_unlock(&replay.lock);
-	if (seen)
-		return ch_fail(err, CH_UNAUTHORIZED, "this request was sent before; a signed request "
-						     "is accepted once");
-	return CH_OK;
-}
-
 bool chat_secret_equal(const char *expected, const char *given)
 {
 	unsigned char a[crypto_generichash_BYTES], b[crypto_generichash_BYTES];
@@ -99,4 +64,13 @@ bool chat_secret_equal(const char *expected, const char *given)
 	crypto_generichash(a, sizeof(a), (const unsigned char *)expected, strlen(expected), NULL, 0);
 	crypto_generichash(b, sizeof(b), (const unsigned char *)given, strlen(given), NULL, 0);
 	return sodium_memcmp(a, b, sizeof(a)) == 0;
+}
+
+bool chat_secret_in(char *const *secrets, size_t count, const char *given)
+{
+	bool found = false;
+
+	for (size_t i = 0; i < count; i++)
+		found |= chat_secret_equal(secrets[i], given);
+	return found;
 }

@@ -115,7 +115,7 @@ static uint64_t client_key(const char *client)
 }
 
 /* Applies the per-client limit; false after writing a 429 reply. */
-static bool client_allowed(struct http_request *req, struct http_response *res)
+bool api_client_allowed(struct http_request *req, struct http_response *res)
 {
 	const struct api_app *app = req->app;
 	int retry_after = 0;
@@ -126,7 +126,7 @@ static bool client_allowed(struct http_request *req, struct http_response *res)
 		return true;
 	res->retry_after = retry_after;
 	http_reply_fail(res, CH_RATE_LIMITED, NULL,
-			"too many requests without a valid token from this address; retry after %d s",
+			"too many requests from this address; retry after %d s",
 			retry_after);
 	return false;
 }
@@ -145,7 +145,7 @@ bool api_authenticate(struct http_request *req, struct http_response *res, bool 
 	who->public_read = app->public_read;
 	if (!header) {
 		if (!required)
-			return client_allowed(req, res);
+			return api_client_allowed(req, res);
 		http_reply_fail(res, CH_UNAUTHORIZED, NULL,
 				"this route needs an API token: send 'Authorization: Bearer TOKEN'");
 		return false;
@@ -153,7 +153,7 @@ bool api_authenticate(struct http_request *req, struct http_response *res, bool 
 	/* Rejected tokens are audited, so guessing is limited per address
 	 * before any audit entry is written. */
 	if (strncasecmp(header, "Bearer ", 7) != 0 || strlen(header + 7) > TOKEN_TEXT_MAX) {
-		if (!client_allowed(req, res))
+		if (!api_client_allowed(req, res))
 			return false;
 		api_audit(req, NULL, "token.reject", "token:unknown", "rejected",
 			  "malformed Authorization header");
@@ -167,7 +167,7 @@ bool api_authenticate(struct http_request *req, struct http_response *res, bool 
 		return false;
 	token_hash(header + 7, strlen(header + 7), hash);
 	if (store_token_authenticate(st, hash, time_now(), who, &err) != CH_OK) {
-		if (!client_allowed(req, res))
+		if (!api_client_allowed(req, res))
 			return false;
 		api_audit(req, NULL, "token.reject", "token:unknown", "rejected", err.message);
 		log_warn(req->request_id, "rejected a token from %s: %s", req->client, err.message);

@@ -51,6 +51,10 @@ void api_metrics(void *app, struct buf *out);
  * when it cannot be opened. */
 struct store *api_store(struct http_request *req, struct http_response *res);
 
+/* Applies the per-address limit to a request without a valid token (the
+ * chat routes use it for every request); false after writing a 429. */
+bool api_client_allowed(struct http_request *req, struct http_response *res);
+
 /* Works out who is calling from the Authorization header. Returns false
  * after writing a 401 or 429 reply; an absent header gives an anonymous
  * principal unless required is set. */

@@ -57,8 +57,8 @@ json_t *http_form_decode(const char *body, size_t len)
 	struct buf name, value;
 	size_t start = 0, fields = 0;
 
-	buf_init(&name, HTTP_FORM_VALUE_MAX);
-	buf_init(&value, HTTP_FORM_VALUE_MAX);
+	buf_init(&name, 3 * HTTP_FORM_VALUE_MAX);
+	buf_init(&value, 3 * HTTP_FORM_VALUE_MAX);
 	while (start < len) {
 		const char *pair = body + start;
 		const char *end = memchr(pair, '&', len - start);
@@ -69,9 +69,13 @@ json_t *http_form_decode(const char *body, size_t len)
 		start += pair_len + 1;
 		if (pair_len == 0)
 			continue;
-		if (++fields > HTTP_FORM_FIELDS_MAX || name_len > HTTP_FORM_VALUE_MAX ||
-		    pair_len - name_len > HTTP_FORM_VALUE_MAX + 1 || !decode(pair, name_len, &name) ||
-		    !decode(eq ? eq + 1 : "", eq ? pair_len - name_len - 1 : 0, &value)) {
+		/* The limits apply to decoded text; an escape is three bytes
+		 * for one. */
+		if (++fields > HTTP_FORM_FIELDS_MAX || name_len > 3 * HTTP_FORM_VALUE_MAX ||
+		    pair_len - name_len > 3 * HTTP_FORM_VALUE_MAX + 1 ||
+		    !decode(pair, name_len, &name) ||
+		    !decode(eq ? eq + 1 : "", eq ? pair_len - name_len - 1 : 0, &value) ||
+		    name.len > HTTP_FORM_VALUE_MAX || value.len > HTTP_FORM_VALUE_MAX) {
 			json_decref(form);
 			form = NULL;
 			break;

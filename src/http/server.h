@@ -70,7 +70,7 @@ void http_reply_fail(struct http_response *res, enum ch_code code, const char *f
 		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Limits of an application/x-www-form-urlencoded body. */
 #define HTTP_FORM_FIELDS_MAX 100
-#define HTTP_FORM_VALUE_MAX ((size_t)256 * 1024)
+#define HTTP_FORM_VALUE_MAX ((size_t)512 * 1024)
 
 /* Decodes a form body into an object of name -> string. The first value
  * of a repeated name wins. NULL for a bad %-escape, a NUL (raw or

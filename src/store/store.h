@@ -629,6 +629,10 @@ enum ch_code store_chat_identity_find(struct store *st, const char *platform,
 enum ch_code store_chat_identity_unlink(struct store *st, const char *platform,
 					const char *workspace, const char *chat_user,
 					struct ch_error *err);
+/* Deletes the recorded ids of one platform received before a time, for
+ * records that only matter for a while, such as request signatures. */
+enum ch_code store_chat_events_prune(struct store *st, const char *platform, int64_t before,
+				     struct ch_error *err);
 /* Stores the SHA-256 of a new one-time link code for user. */
 enum ch_code store_chat_link_code_add(struct store *st, int64_t user_id,
 				      const unsigned char hash[32], int64_t now, int64_t expires,
@@ -659,8 +663,10 @@ struct store_chat_message {
 	const struct ioc_match_list *indicators; /* top-level matches are linked */
 };
 
-/* Records a delivered event id inside the caller's transaction. *fresh is
- * false when the id was recorded before, so the event is a repeat. */
+/* Records a delivered event id, or another single-use id such as a
+ * Mattermost dialog's nonce, inside the caller's transaction or on its
+ * own when none is open. *fresh is false when the id was recorded before,
+ * so the event is a repeat. */
 enum ch_code store_chat_event_claim(struct store *st, const char *platform,
 				    const char *workspace, const char *event_id, int64_t now,
 				    bool *fresh, struct ch_error *err);

@@ -111,3 +111,20 @@ enum ch_code store_chat_identity_unlink(struct store *st, const char *platform,
 	store_sqlite_release(st, stmt);
 	return rc;
 }
+
+enum ch_code store_chat_events_prune(struct store *st, const char *platform, int64_t before,
+				     struct ch_error *err)
+{
+	sqlite3_stmt *stmt;
+	enum ch_code rc = CH_OK;
+
+	if (store_sqlite_statement(st, "DELETE FROM chat_events WHERE platform = ?1 AND received < ?2",
+				   &stmt) != SQLITE_OK)
+		return store_sqlite_fail(st, err, "preparing the chat event pruning");
+	sqlite3_bind_text(stmt, 1, platform, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, before);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		rc = store_sqlite_fail(st, err, "pruning chat event ids");
+	store_sqlite_release(st, stmt);
+	return rc;
+}

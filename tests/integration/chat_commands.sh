@@ -25,7 +25,7 @@ slack_post /chat/slack/commands "$data" "$(date +%s)" wrong-secret
 check_error "wrong secret" 401 unauthorized ""
 slack_post /chat/slack/commands "$data" $(($(date +%s) - 400))
 check_error "expired timestamp" 401 unauthorized ""
-check_contains "expired: says why" "seconds away" "$(jget 'j["error"]["message"]')"
+check_contains "expired: the log says why" "seconds away" "$(cat "$SERVER_LOG")"
 slack_post /chat/slack/commands "$data" $(($(date +%s) + 400))
 check_error "future timestamp" 401 unauthorized ""
 ts=$(date +%s)
@@ -37,6 +37,10 @@ status=$(curl -s -o /dev/null -w '%{http_code}' --data-binary "$data" "$API_URL/
 check_eq "unsigned request" 401 "$status"
 slack_post /chat/slack/commands "$(form_encode team_id=T0OTHER user_id=U1 command=/ctisearch text=x)"
 check_error "unknown workspace" 401 unauthorized ""
+check_eq "unknown workspace and bad signature read alike" "the request could not be verified" \
+	"$(jget 'j["error"]["message"]')"
+slack_post /chat/slack/commands "$data" "+$(date +%s)"
+check_error "signed timestamp with a sign" 401 unauthorized ""
 slack_post /chat/slack/commands 'team_id=T0CTI&text=%ZZ'
 check_error "malformed form" 400 invalid ""
 
@@ -122,7 +126,12 @@ slack_command U0ALICE C0IOC /ioc 'indicators: amber-only[.]example; purpose: res
 slack_command U0ALICE C0IOC /ctisearch 'amber-only[.]example'
 check_eq "AMBER is above a GREEN channel" ephemeral "$(jget 'j["response_type"]')"
 slack_command U0OLGA C0LE /ctisearch 'amber-only[.]example'
-check_eq "AMBER fits a RED channel" in_channel "$(jget 'j["response_type"]')"
+check_eq "AMBER fits an AMBER channel" in_channel "$(jget 'j["response_type"]')"
+bob_org=$(api_org Bank; api_user bob Bank member; api_token bob)
+req POST /api/v1/reports "$bob_org" '{"kind": "ioc", "tlp": "RED", "purpose": "blocking", "indicators": ["red-only.example"]}'
+check_code "a RED report of another organisation" 201
+slack_command U0OLGA C0LE /ctisearch 'red-only[.]example'
+check_contains "search: not readable" "knows nothing" "$(jget 'j["text"]')"
 slack_command U0ALICE C0IOC /ctisearch 'nothing-here[.]example'
 check_contains "search: nothing" "knows nothing" "$(jget 'j["text"]')"
 slack_command U0ALICE C0IOC /ctisearch 'not a value'
@@ -147,6 +156,10 @@ check_contains "Mattermost: search" "198.51.100.23" "$(jget 'j["text"]')"
 mm_command M0ALICE /lenew 'summary: Mattermost referral; incident_type: phishing; objective: investigation'
 check_contains "Mattermost: referral" "LE-" "$(jget 'j["text"]')"
 check_eq "Mattermost: no mass mention" 0 "$(mm_command M0ALICE /ctisearch '@all'; jget 'int("@all" in j["text"])')"
+mm_command M0ALICE /ctisearch '[reset](http://phish.example)'
+check_eq "Mattermost: no Markdown link" 0 "$(jget 'int("[reset](" in j["text"])')"
+slack_command U0ALICE C0IOC /ctisearch "$(printf 'a%.0s' $(seq 199))é"
+check_contains "a reply cut inside a character survives" "is not an indicator" "$(jget 'j["text"]')"
 
 api_stop
 check_stopped "chat server"
@@ -155,6 +168,8 @@ check_stopped "chat server"
 chat_config "$config" "" "      default_org: Slack guests"
 ctihub org add "Slack guests" >/dev/null
 api_start --config "$config" --rate-limit 0 || { finish; exit 1; }
+slack_post /chat/slack/commands "$data" "$ts"
+check_error "a replay after a restart" 401 unauthorized ""
 before=$(report_count)
 slack_command U0GUEST C0IOC /ioc 'indicators: guest-report[.]example; purpose: awareness'
 check_eq "a guest may submit" $((before + 1)) "$(report_count)"
@@ -168,6 +183,12 @@ slack_command U0GUEST C0IOC /leopenlist
 check_contains "a guest is no officer" "Only law-enforcement" "$(jget 'j["text"]')"
 api_stop
 check_stopped "chat server with guests"
+
+chat_config "$config"
+sed -i 's/ceiling: AMBER/ceiling: RED/' "$config"
+"$CTIHUB_BIN" --config "$config" serve --listen 127.0.0.1:0 >/dev/null 2>"$TEST_DIR/bad.err"
+check_eq "a RED channel ceiling stops the server" 1 $?
+check_contains "and says why" "shared with everyone" "$(cat "$TEST_DIR/bad.err")"
 
 chat_config "$config" "" "      default_org: Nobody"
 "$CTIHUB_BIN" --config "$config" serve --listen 127.0.0.1:0 >/dev/null 2>"$TEST_DIR/bad.err"

@@ -9,7 +9,7 @@ export CHAT_MM_WEBHOOK=mm-outgoing-token-1
 
 # chat_config FILE [MOCK_URL] [EXTRA_WORKSPACE_KEYS]: writes a configuration
 # with workspace T0CTI (channels C0IOC, ingested, ceiling GREEN, and C0LE,
-# ceiling RED) and Mattermost team mmteam.
+# ceiling AMBER) and Mattermost team mmteam.
 chat_config() {
 	local api=${2:-http://127.0.0.1:9/api}
 	cat >"$1" <<CONF
@@ -31,7 +31,7 @@ ${3:-}
         - id: C0LE
           category: iocs
           ingest: false
-          ceiling: RED
+          ceiling: AMBER
     - platform: mattermost
       id: mmteam
       api_url: ${api%/api}
