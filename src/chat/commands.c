@@ -145,7 +145,7 @@ static void run_reply(const struct chat_context *ctx, const char *text, struct c
 		say_error(reply, &err);
 		return;
 	}
-	say(reply, "%s reply added to %s.", internal ? "Internal" : "Your", v.referral.ref);
+	say(reply, "%s added to %s.", internal ? "Internal reply" : "Reply", v.referral.ref);
 	referral_link(ctx, v.referral.ref, reply);
 	store_referral_view_free(&v);
 }
@@ -295,9 +295,9 @@ static void run_digest(const struct chat_context *ctx, struct chat_reply *reply)
 		say_error(reply, &err);
 		return;
 	}
-	/* NOTE: until digests are scoped per audience, this shows counts and
-	 * the top domains released at AMBER or below, which every member may
-	 * read. */
+	/* NOTE: until digests are scoped per audience, this shows the whole
+	 * hub's indicators released at AMBER or below, which every member may
+	 * read, counted over every report. */
 	say(reply, "*Last 24 hours*: %lld new indicators", (long long)d.new_total);
 	for (size_t i = 0; i < d.by_type.count; i++)
 		say(reply, "%s %s %lld", i ? "," : "\n", d.by_type.items[i].key,

@@ -27,10 +27,11 @@ static void print_help(void)
 {
 	printf("Usage: ctihub serve [--listen ADDR:PORT] [--db PATH] [OPTIONS]\n"
 	       "\n"
-	       "Serves the JSON API under /api/v1, /healthz and /metrics until SIGTERM or\n"
-	       "SIGINT, then finishes the requests in flight and exits 0. On a database\n"
-	       "without users it creates the organisation 'operators' and the admin user\n"
-	       "'admin', and prints the admin's API token once.\n"
+	       "Serves the JSON API under /api/v1, the chat bridge under /chat, /healthz\n"
+	       "and /metrics until SIGTERM or SIGINT, then finishes the requests in flight\n"
+	       "and exits 0. On a database without users it creates the organisation\n"
+	       "'operators' and the admin user 'admin', and prints the admin's API token\n"
+	       "once.\n"
 	       "\n"
 	       "Options:\n"
 	       "  --listen ADDR:PORT  address to listen on (default 127.0.0.1:8080;\n"
@@ -42,8 +43,9 @@ static void print_help(void)
 	       "  --body-max BYTES    largest request body accepted (default 1048576)\n"
 	       "  --public-read       let readers without a token see TLP:CLEAR reports\n"
 	       "  --warninglist PATH  flag values found on this MISP warning list\n"
-	       "  --config PATH       configuration file with the notification sinks\n"
-	       "                      (default $CTIHUB_CONFIG; see docs/configuration.md)\n"
+	       "  --config PATH       configuration file: notification sinks and chat\n"
+	       "                      workspaces (default $CTIHUB_CONFIG; see\n"
+	       "                      docs/configuration.md and docs/chat.md)\n"
 	       "  --db PATH           database file (default $CTIHUB_DB or ./ctihub.db)\n"
 	       "  -h, --help          show this help\n");
 }

@@ -347,7 +347,9 @@ enum ch_code report_validate(const json_t *body, const struct report_context *ct
 	if (rc != CH_OK)
 		goto out;
 
-	if (b.indicator_notes > REPORT_INDICATOR_NOTES_MAX)
+	if (b.indicator_notes == REPORT_INDICATOR_NOTES_MAX + 1)
+		report_add_note(&b, "1 more indicator carries warnings");
+	else if (b.indicator_notes > REPORT_INDICATOR_NOTES_MAX)
 		report_add_note(&b, "%zu more indicators carry warnings",
 				b.indicator_notes - REPORT_INDICATOR_NOTES_MAX);
 	*out = in;

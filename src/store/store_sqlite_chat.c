@@ -80,8 +80,9 @@ enum ch_code store_chat_link_code_use(struct store *st, const unsigned char hash
 	if (step == SQLITE_ROW)
 		*user_id = sqlite3_column_int64(stmt, 0);
 	else if (step == SQLITE_DONE)
-		rc = ch_fail(err, CH_NOT_FOUND, "the link code is unknown, used or expired; ask for "
-						"a new one with ctihub user link-code");
+		rc = ch_fail(err, CH_NOT_FOUND, "the link code is unknown, used or expired; ask an "
+						"operator for a new one, or make one with POST "
+						"/api/v1/me/link-code");
 	else
 		rc = store_sqlite_fail(st, err, "using a link code");
 	/* RETURNING rows must be stepped to the end before the change is

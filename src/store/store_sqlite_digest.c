@@ -60,7 +60,7 @@ enum ch_code store_new_by_type(struct store *st, int64_t since, struct store_cou
 			       struct ch_error *err)
 {
 	return query_counts(st,
-			    "SELECT type, COUNT(*) FROM indicators WHERE first_seen >= ?1"
+			    "SELECT type, COUNT(*) FROM indicators WHERE first_seen >= ?1 AND tlp <= 2"
 			    " GROUP BY type ORDER BY COUNT(*) DESC, type",
 			    since, 0, out, err);
 }
@@ -75,7 +75,7 @@ enum ch_code store_new_by_source(struct store *st, int64_t since, struct store_c
 			    " JOIN report_indicators ri ON ri.indicator_id = i.id"
 			    " JOIN reports r ON r.id = ri.report_id"
 			    " JOIN sources s ON s.id = r.source_id"
-			    " WHERE i.first_seen >= ?1"
+			    " WHERE i.first_seen >= ?1 AND i.tlp <= 2"
 			    " GROUP BY s.name ORDER BY 2 DESC, s.name",
 			    since, 0, out, err);
 }
@@ -83,9 +83,9 @@ enum ch_code store_new_by_source(struct store *st, int64_t since, struct store_c
 enum ch_code store_top_registrable(struct store *st, int64_t since, size_t limit,
 				   struct store_count_list *out, struct ch_error *err)
 {
-	/* Names are listed only for indicators released at AMBER or below
-	 * somewhere (indicators.tlp is the least restrictive level), so a
-	 * value that only AMBER+STRICT or RED reports or referrals carry
+	/* Like every digest query, this counts only indicators released at
+	 * AMBER or below somewhere (indicators.tlp is the least restrictive
+	 * level), so what only AMBER+STRICT or RED reports or referrals carry
 	 * stays out of a digest that may be passed on. */
 	return query_counts(st,
 			    "SELECT registrable, COUNT(*) FROM indicators"
@@ -99,7 +99,7 @@ enum ch_code store_new_total(struct store *st, int64_t since, int64_t *out, stru
 	sqlite3_stmt *stmt = NULL;
 	enum ch_code rc = CH_OK;
 
-	if (store_sqlite_statement(st, "SELECT COUNT(*) FROM indicators WHERE first_seen >= ?1", &stmt) != SQLITE_OK)
+	if (store_sqlite_statement(st, "SELECT COUNT(*) FROM indicators WHERE first_seen >= ?1 AND tlp <= 2", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing a count");
 	sqlite3_bind_int64(stmt, 1, since);
 	if (sqlite3_step(stmt) == SQLITE_ROW)
@@ -129,7 +129,7 @@ enum ch_code store_new_warnings(struct store *st, int64_t since, struct store_co
 	int step;
 
 	if (store_sqlite_statement(st, "SELECT warnings, warnlist, COUNT(*) FROM indicators"
-			       " WHERE first_seen >= ?1 AND warnings != 0"
+			       " WHERE first_seen >= ?1 AND warnings != 0 AND tlp <= 2"
 			       " GROUP BY warnings, warnlist", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the warning query");
 	sqlite3_bind_int64(stmt, 1, since);

@@ -98,7 +98,7 @@ slack_command U0OLGA C0LE /leopenlist
 check_contains "officer lists" "$ref" "$(jget 'j["text"]')"
 check_eq "the list is ephemeral" ephemeral "$(jget 'j["response_type"]')"
 slack_command U0OLGA C0LE /lereply "$ref We asked the host to suspend it."
-check_contains "officer replies" "reply added to $ref" "$(jget 'j["text"]')"
+check_contains "officer replies" "Reply added to $ref" "$(jget 'j["text"]')"
 slack_command U0OLGA C0LE /lereply "$ref internal: same seller as case 12"
 check_contains "internal reply" "Internal reply" "$(jget 'j["text"]')"
 slack_command U0OLGA C0LE /leclose "$ref actioned site suspended"

@@ -10,7 +10,7 @@ work="$TEST_DIR/work"
 mkdir -p "$work"
 ln -s "$CTIHUB_SOURCE_ROOT/scripts" "$work/scripts"
 export CHAT_SLACK_SECRET=8f742231b10e8888abcd99yyyzzz85a5 CHAT_SLACK_BOT=xoxb-test
-export CHAT_MM_TOKEN=mm-command-token CHAT_MM_WEBHOOK=mm-webhook-token
+export CHAT_MM_TOKEN=mm-command-token CHAT_MM_WEBHOOK=mm-webhook-token CHAT_MM_BOT=mm-bot
 
 mock_pid=""
 stop_mock() {
@@ -62,7 +62,7 @@ check_eq "chat.md has its examples" 1 "$([ "$commands" -ge 20 ] && echo 1)"
 all=$(printf '%s\n' "${outputs[@]}")
 check_contains "linked" "now linked to the ctihub account alice" "$all"
 check_contains "LE refused to a member" "Only law-enforcement users" "$all"
-check_contains "reply sent" "reply added to LE-" "$all"
+check_contains "reply sent" "Reply added to LE-" "$all"
 check_contains "closed" "closed as actioned" "$all"
 check_contains "the reporter reads the reply" "We asked the host to suspend the site." "$all"
 check_contains "Mattermost user told to link" "not linked" "$all"

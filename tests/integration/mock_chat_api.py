@@ -70,14 +70,17 @@ def make_handler(log_path):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     allow_abbrev=False)
+    parser.add_argument("--port", type=int, default=0,
+                        help="port on 127.0.0.1 (default: any free one)")
     parser.add_argument("--port-file", required=True,
                         help="file that receives the bound port")
     parser.add_argument("--log", required=True,
                         help="JSON-lines file of the requests")
     args = parser.parse_args()
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port),
                                              make_handler(args.log))
     write_port(args.port_file, server.server_address[1])
     server.serve_forever()
