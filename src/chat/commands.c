@@ -14,6 +14,7 @@
 #include "digest/digest.h"
 #include "model/referral.h"
 #include "util/alloc.h"
+#include "util/log.h"
 #include "util/timeutil.h"
 #include "workflow/referrals.h"
 
@@ -316,6 +317,10 @@ static void run_link(const struct chat_context *ctx, const char *text, struct ch
 	struct principal who;
 
 	if (chat_link_code_redeem(ctx, text, &who, &err) != CH_OK) {
+		/* Failed codes are logged, so that guessing shows in the log. */
+		log_warn(ctx->request_id, "Link code from %s user %.40s of %s rejected: %s",
+			 chat_platform_name(ctx->ws->platform), ctx->chat_user, ctx->ws->id,
+			 err.message);
 		say_error(reply, &err);
 		return;
 	}
