@@ -87,6 +87,33 @@ enum ch_code chat_form_parse_text(const struct chat_form_def *form, const char *
 void chat_form_submit(const struct chat_context *ctx, const struct chat_form_def *form,
 		      const json_t *values, struct chat_reply *reply);
 
+/* Rejects a key of values that is not a field of form: CH_INVALID with
+ * the key in err->field and the form's fields in the message. A modal or
+ * a dialog sends only its own fields, so such a key comes from a forged
+ * request or a form that changed since it was opened. */
+enum ch_code chat_form_check_keys(const struct chat_form_def *form, const json_t *values,
+				  struct ch_error *err);
+
+/* A single-use key of a submission, such as a Mattermost dialog's nonce.
+ * It is recorded as the chat_events row (platform, the context's
+ * workspace, key). */
+struct chat_form_once {
+	const char *platform;    /* such as "mattermost-dialog" */
+	const char *key;
+};
+
+/* Submits as chat_form_submit does, and records once after the values
+ * are validated and just before they are stored. Invalid values leave the
+ * key unused, so the user can correct them and submit again, but a
+ * failure to store after the key was recorded uses it up. Returns
+ * CH_CONFLICT, with the reason in err and no reply, when the key was
+ * recorded before. Otherwise returns CH_OK with the reply of
+ * chat_form_submit, which may carry field errors. */
+enum ch_code chat_form_submit_once(const struct chat_context *ctx,
+				   const struct chat_form_def *form, const json_t *values,
+				   const struct chat_form_once *once, struct chat_reply *reply,
+				   struct ch_error *err);
+
 /* The Slack modal (a view object for views.open) and the Mattermost
  * dialog (the "dialog" object for dialogs/open) of a form. */
 json_t *chat_form_slack_view(const struct chat_form_def *form);

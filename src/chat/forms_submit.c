@@ -12,7 +12,11 @@
  * (the one at fault, or the main or first field when the failure belongs
  * to none), so a modal can show it and the caller can tell success from
  * failure.
+ *
+ * A submission with a single-use key (chat_form_submit_once) records the
+ * key in chat_events between validation and storing.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,8 +123,34 @@ static enum ch_code convert_value(const struct chat_field *field, const json_t *
 	return CH_OK;
 }
 
-/* Builds the API body of a form from its values; keys that are not
- * fields of the form are ignored. */
+enum ch_code chat_form_check_keys(const struct chat_form_def *form, const json_t *values,
+				  struct ch_error *err)
+{
+	const char *key;
+	json_t *value;
+	struct buf fields;
+	enum ch_code rc;
+
+	json_object_foreach((json_t *)values, key, value) {
+		(void)value;
+		if (chat_form_field(form, key))
+			continue;
+
+		buf_init(&fields, 1024);
+		for (size_t i = 0; i < form->field_count; i++)
+			buf_printf(&fields, "%s%s", i ? ", " : "", form->fields[i].name);
+		rc = ch_fail_field(err, CH_INVALID, key, "unknown field \"%s\" in the %s form; the "
+							 "fields are: %s",
+				   key, form->kind, fields.data ? fields.data : "");
+		buf_free(&fields);
+		return rc;
+	}
+	return CH_OK;
+}
+
+/* Builds the API body of a form from its values. Keys that are not
+ * fields of the form are ignored here, because the text form parser and
+ * chat_form_check_keys reject them. */
 static enum ch_code build_body(const struct chat_form_def *form, const json_t *values,
 			       json_t **body, struct ch_error *err)
 {
@@ -199,9 +229,28 @@ static void audit_report(const struct chat_context *ctx, const struct principal 
 			  object, err.message);
 }
 
+/* Records the submission's single-use key, if it has one. CH_CONFLICT
+ * with *replayed set when the key was recorded before. */
+static enum ch_code claim_once(const struct chat_context *ctx, const struct chat_form_once *once,
+			       bool *replayed, struct ch_error *err)
+{
+	bool fresh = false;
+	enum ch_code rc;
+
+	if (!once)
+		return CH_OK;
+	rc = store_chat_event_claim(ctx->st, once->platform, ctx->ws ? ctx->ws->id : "", once->key,
+				    time_now(), &fresh, err);
+	if (rc == CH_OK && !fresh) {
+		*replayed = true;
+		rc = ch_fail(err, CH_CONFLICT, "this form was submitted already; open it again");
+	}
+	return rc;
+}
+
 static enum ch_code submit_report(const struct chat_context *ctx, const json_t *body,
-				  const struct principal *who, struct chat_reply *reply,
-				  struct ch_error *err)
+				  const struct principal *who, const struct chat_form_once *once,
+				  bool *replayed, struct chat_reply *reply, struct ch_error *err)
 {
 	struct workflow_catalogue catalogue;
 	struct report_context rctx = { 0 };
@@ -213,6 +262,10 @@ static enum ch_code submit_report(const struct chat_context *ctx, const json_t *
 	rc = report_validate(body, &rctx, &in, err);
 	if (rc == CH_OK && catalogue.failed)
 		rc = ch_fail(err, CH_DB, "the ATT&CK catalogue could not be read");
+	/* NOTE: workflow_report_save runs its own transaction, so the key is
+	 * recorded just before it, and a save that fails uses the key up. */
+	if (rc == CH_OK)
+		rc = claim_once(ctx, once, replayed, err);
 	if (rc == CH_OK)
 		rc = workflow_report_save(ctx->st, &in, who, &id, err);
 	if (rc != CH_OK)
@@ -231,8 +284,8 @@ out:
 }
 
 static enum ch_code submit_referral(const struct chat_context *ctx, const json_t *body,
-				    const struct principal *who, struct chat_reply *reply,
-				    struct ch_error *err)
+				    const struct principal *who, const struct chat_form_once *once,
+				    bool *replayed, struct chat_reply *reply, struct ch_error *err)
 {
 	struct referral_input in = { 0 };
 	struct store_referral_view view = { 0 };
@@ -247,6 +300,9 @@ static enum ch_code submit_referral(const struct chat_context *ctx, const json_t
 	w.queued_ctx = ctx->queued_ctx;
 
 	rc = referral_validate(body, ctx->warnlists, &in, err);
+	/* As for reports, workflow_referral_open runs its own transaction. */
+	if (rc == CH_OK)
+		rc = claim_once(ctx, once, replayed, err);
 	if (rc == CH_OK)
 		rc = workflow_referral_open(&w, &in, &view, err);
 	if (rc != CH_OK)
@@ -295,8 +351,11 @@ static void reply_failure(const struct chat_form_def *form, const struct ch_erro
 	reply->field_errors = json_pack("{s:s}", error_field(form, err), message);
 }
 
-void chat_form_submit(const struct chat_context *ctx, const struct chat_form_def *form,
-		      const json_t *values, struct chat_reply *reply)
+/* Runs a submission. *replayed is set, and the reply left without a
+ * failure, when once was recorded before. */
+static void submit_form(const struct chat_context *ctx, const struct chat_form_def *form,
+			const json_t *values, const struct chat_form_once *once, bool *replayed,
+			struct chat_reply *reply, struct ch_error *err_out)
 {
 	struct ch_error err = { 0 };
 	struct principal who;
@@ -315,15 +374,40 @@ void chat_form_submit(const struct chat_context *ctx, const struct chat_form_def
 		json_object_set_new(body, "kind", json_string(form->kind));
 
 	if (rc == CH_OK && referral)
-		rc = submit_referral(ctx, body, &who, reply, &err);
+		rc = submit_referral(ctx, body, &who, once, replayed, reply, &err);
 	else if (rc == CH_OK)
-		rc = submit_report(ctx, body, &who, reply, &err);
+		rc = submit_report(ctx, body, &who, once, replayed, reply, &err);
 
-	if (rc != CH_OK) {
+	if (rc != CH_OK && *replayed) {
+		*err_out = err;
+	} else if (rc != CH_OK) {
 		if (rc == CH_DB || rc == CH_INTERNAL)
 			log_error(ctx->request_id, "the %s form of chat user %s was not stored: %s",
 				  form->kind, ctx->chat_user ? ctx->chat_user : "-", err.message);
 		reply_failure(form, &err, reply);
 	}
 	json_decref(body);
+}
+
+void chat_form_submit(const struct chat_context *ctx, const struct chat_form_def *form,
+		      const json_t *values, struct chat_reply *reply)
+{
+	struct ch_error err = { 0 };
+	bool replayed = false;
+
+	submit_form(ctx, form, values, NULL, &replayed, reply, &err);
+}
+
+enum ch_code chat_form_submit_once(const struct chat_context *ctx,
+				   const struct chat_form_def *form, const json_t *values,
+				   const struct chat_form_once *once, struct chat_reply *reply,
+				   struct ch_error *err)
+{
+	bool replayed = false;
+
+	assert(once);
+	assert(once->platform);
+	assert(once->key);
+	submit_form(ctx, form, values, once, &replayed, reply, err);
+	return replayed ? CH_CONFLICT : CH_OK;
 }

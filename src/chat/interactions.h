@@ -27,7 +27,8 @@ enum ch_code chat_form_open(const struct chat_context *ctx, enum chat_form form,
 /*
  * Handles a Slack interaction payload (the JSON of the form-encoded
  * "payload" field). A view_submission of one of the forms is submitted.
- * Invalid input gets the reply {"response_action": "errors", "errors":
+ * A block_id that is not a field of the form gets a 400 error that names
+ * it. Invalid input gets the reply {"response_action": "errors", "errors":
  * {block: message}}, so Slack shows each message under its input. Success
  * gets {"response_action": "clear"}, and the confirmation goes to the user
  * as a direct message from the bot. block_actions and view_closed
@@ -39,10 +40,14 @@ void chat_slack_interaction(const struct chat_context *ctx, const json_t *payloa
 /*
  * Handles a Mattermost dialog submission ({"type": "dialog_submission",
  * "callback_id", "state", "submission", "user_id", "channel_id",
- * "cancelled"}). The state must be the one chat_form_open gave the
- * dialog for this user, or the reply is 401. Invalid input gets the reply
- * {"errors": {element: message}}. Success gets {}, and the confirmation
- * goes to the channel as an ephemeral message for the user.
+ * "cancelled"}). The state must be one that chat_form_open gave a dialog
+ * of this form for this user less than 15 minutes ago, and no stored
+ * submission may have used it, or the reply is 401. A submission key that
+ * is not a field of the form gets a 400 error that names it. Invalid input
+ * gets the reply {"errors": {element: message}} and leaves the state
+ * unused, so the user can correct the dialog and submit it again. Success
+ * gets {}, and the confirmation goes to the channel as an ephemeral
+ * message for the user.
  */
 void chat_mattermost_dialog_submission(const struct chat_context *ctx, const json_t *payload,
 				       struct http_response *res);

@@ -2,11 +2,13 @@
  * SQLite backend: channel messages of the chat bridge as reports.
  *
  * chat_events contains every event id that changed something, so a
- * retried delivery is recognised. chat_messages maps (platform,
- * workspace, channel, ts) to the message's report, for edits, deletions
- * and thread replies. An edit replaces the report's title, fields and indicator
- * links in place; a deletion sets reports.withdrawn, which hides the
- * report from every reader (see READABLE in store_sqlite_reports.c).
+ * retried delivery is recognised, and the nonce of every Mattermost
+ * dialog state that was used (platform "mattermost-dialog"), so a state
+ * is used once. chat_messages maps (platform, workspace, channel, ts) to
+ * the message's report, for edits, deletions and thread replies. An edit
+ * replaces the report's title, fields and indicator links in place; a
+ * deletion sets reports.withdrawn, which hides the report from every
+ * reader (see READABLE in store_sqlite_reports.c).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -6,13 +6,16 @@
 #   signs it, creates the report or referral, and the confirmation reaches
 #   the user through chat.postMessage with the bot token;
 # - invalid input comes back as Slack's per-block errors and stores nothing;
-# - a bad signature, an unlinked user, an unknown callback_id and a
-#   block_actions payload store nothing either;
+# - a bad signature, an unlinked user, an unknown callback_id, a block
+#   that is not a field of the form and a block_actions payload store
+#   nothing either;
 # - /ioc without text opens the modal through views.open, and /ioc with
 #   text creates the report at once;
 # - on Mattermost, /ioc opens a dialog through dialogs/open, and its
 #   submission creates the report only with the state the dialog was
-#   opened with.
+#   opened with, and only once;
+# - a replayed, expired, forged or missing state, a state of another user
+#   or form, and a key that is not a field of the form are rejected.
 . "$(dirname "$0")/api_lib.sh"
 . "$(dirname "$0")/chat_lib.sh"
 
@@ -175,6 +178,11 @@ slack_post /chat/slack/interactions "$(form_encode "payload=$(json_build '{"type
 	"team": {"id": a[0]}, "user": {"id": "U0001"}, "actions": []}' "$SLACK_TEAM")")"
 check_code "block_actions acknowledged" 200
 check_eq "block_actions body" "" "$body"
+submit_view ctihub.ioc U0001 '{"indicators": "203.0.113.7", "purpose": ["research"],
+	"extra": "x"}'
+check_error "slack block that is not a field" 400 invalid extra
+check_contains "slack block that is not a field (message)" 'unknown field "extra"' \
+	"$(jget 'j["error"]["message"]')"
 check_eq "nothing stored after rejected requests" 0 "$(report_count)"
 
 # ---- Slack: each form creates its report -------------------------------------------
@@ -266,13 +274,52 @@ mm_dialog_command() {
 	body=$(cat "$TEST_DIR/reply.body" 2>/dev/null)
 }
 
-# mm_submit STATE SUBMISSION_JSON: posts a dialog submission.
+# mm_submit STATE SUBMISSION_JSON [CALLBACK_ID [USER_ID]]: posts a
+# dialog submission, by default of the /ioc dialog from mmuser0001. A
+# STATE of "-" leaves the state out.
 mm_submit() {
 	req POST /chat/mattermost/dialogs "" "$(json_build '{"type": "dialog_submission",
-		"callback_id": "ctihub.ioc", "state": a[0], "user_id": "mmuser0001",
-		"channel_id": "mmchannel01", "team_id": a[1], "submission": json.loads(a[2]),
-		"cancelled": False}' "$1" "$MM_TEAM" "$2")"
+		"callback_id": a[3], "user_id": a[4], "channel_id": "mmchannel01",
+		"team_id": a[1], "submission": json.loads(a[2]), "cancelled": False,
+		**({} if a[0] == "-" else {"state": a[0]})}' \
+		"$1" "$MM_TEAM" "$2" "${3:-ctihub.ioc}" "${4:-mmuser0001}")"
 }
+
+# mm_open_dialog COMMAND: opens a dialog with COMMAND and prints its state.
+mm_open_dialog() {
+	local opened i
+
+	opened=$(mock_py 'sum(r["path"] == "/api/v4/actions/dialogs/open" for r in records)')
+	mm_dialog_command "$1" ""
+	for i in $(seq 50); do
+		[ "$(mock_py 'sum(r["path"] == "/api/v4/actions/dialogs/open" for r in records)')" \
+			-gt "$opened" ] && break
+		sleep 0.2
+	done
+	mock_py 'json.loads([r for r in records if r["path"] == "/api/v4/actions/dialogs/open"][-1]["body"])["dialog"]["state"]'
+}
+
+# mm_craft_state EXPIRY CALLBACK_ID [USER_ID]: prints a state made with the
+# bot token as the hub makes it, "EXPIRY.NONCE.MAC" with a new nonce.
+mm_craft_state() {
+	python3 -c '
+import hashlib, hmac, secrets, sys
+token, team, expiry, callback, user = sys.argv[1:6]
+nonce = secrets.token_hex(16)
+message = ":".join(["ctihub.dialog", team, user, callback, expiry, nonce])
+mac = hmac.new(token.encode(), message.encode(), hashlib.sha256).hexdigest()
+print("%s.%s.%s" % (expiry, nonce, mac))
+' "$CHAT_MM_BOT" "$MM_TEAM" "$1" "$2" "${3:-mmuser0001}"
+}
+
+# check_state_rejected NAME MESSAGE: checks a 401 on the dialog state whose
+# message contains MESSAGE.
+check_state_rejected() {
+	check_error "$1" 401 unauthorized state
+	check_contains "$1 (message)" "$2" "$(jget 'j["error"]["message"]')"
+}
+
+ioc_values='{"indicators": "203.0.113.50", "purpose": "research"}'
 
 mm_dialog_command /ioc ""
 check_code "mattermost /ioc without text" 200
@@ -299,6 +346,65 @@ check_eq "mattermost reply" "{}" "$(jget 'j')"
 check_eq "mattermost report stored" $((before + 1)) "$(reports_of_kind ioc)"
 wait_mock "mattermost ephemeral confirmation" \
 	'any(r["path"] == "/api/v4/posts/ephemeral" and json.loads(r["body"])["user_id"] == "mmuser0001" and "Created report" in json.loads(r["body"])["post"]["message"] for r in records)'
+
+# ---- Mattermost: a dialog state is single-use, short-lived and bound to its form ----------
+
+if [[ "$state" =~ ^([0-9]+)\.[0-9a-f]{32}\.[0-9a-f]{64}$ ]]; then
+	pass
+	expires_in=$((BASH_REMATCH[1] - $(date +%s)))
+	if [ "$expires_in" -gt 840 ] && [ "$expires_in" -le 900 ]; then
+		pass
+	else
+		fail "dialog state expiry: expected about 900 s from now, got $expires_in s"
+	fi
+else
+	fail "dialog state format: expected EXPIRY.NONCE.MAC, got $state"
+fi
+check_eq "dialog nonce recorded" 1 \
+	"$(sql "SELECT COUNT(*) FROM chat_events WHERE platform = 'mattermost-dialog' AND workspace = '$MM_TEAM' AND event_id = '$(cut -d. -f2 <<<"$state")'")"
+
+stored=$(reports_of_kind ioc)
+mm_submit "$state" '{"indicators": "203.0.113.50", "purpose": "research", "anonymous": true,
+	"details": null}'
+check_state_rejected "mattermost replay" "submitted already"
+mm_submit "$state" '{"indicators": "203.0.113.51", "purpose": "spam"}'
+check_state_rejected "mattermost replay with invalid values" "submitted already"
+check_eq "nothing stored by replays" "$stored" "$(reports_of_kind ioc)"
+
+state=$(mm_open_dialog /ioc)
+before_referrals=$(sql 'SELECT COUNT(*) FROM referrals')
+mm_submit "$state" '{"summary": "Fake refund portal", "incident_type": "fraud",
+	"objective": "takedown", "contact_allowed": "yes", "contact_method": "Signal",
+	"indicators": "mediq-refund-portal[.]net"}' ctihub.lenew
+check_state_rejected "ioc state for the lenew form" "does not match"
+check_eq "no referral from the ioc state" "$before_referrals" "$(sql 'SELECT COUNT(*) FROM referrals')"
+mm_submit "$state" "$ioc_values" ctihub.ioc mmuser0002
+check_state_rejected "state of another user" "does not match"
+mm_submit - "$ioc_values"
+check_state_rejected "missing state" "does not match"
+mm_submit "" "$ioc_values"
+check_state_rejected "empty state" "does not match"
+mm_submit "${state%?}" "$ioc_values"
+check_state_rejected "truncated state" "does not match"
+
+mm_submit "$state" '{"indicators": "203.0.113.52", "purpose": "research", "extra": "x"}'
+check_error "mattermost key that is not a field" 400 invalid extra
+check_contains "mattermost key that is not a field (message)" 'unknown field "extra"' \
+	"$(jget 'j["error"]["message"]')"
+check_eq "nothing stored for a key that is not a field" "$stored" "$(reports_of_kind ioc)"
+# The rejected submissions left the state unused.
+mm_submit "$state" "$ioc_values"
+check_code "state after rejected submissions" 200
+check_eq "state after rejected submissions (reply)" "{}" "$(jget 'j')"
+check_eq "state after rejected submissions stored" $((stored + 1)) "$(reports_of_kind ioc)"
+
+mm_submit "$(mm_craft_state $(($(date +%s) - 1)) ctihub.ioc)" "$ioc_values"
+check_state_rejected "expired state" "expired"
+mm_submit "$(mm_craft_state $(($(date +%s) + 60)) ctihub.ioc mmuser0002)" "$ioc_values"
+check_state_rejected "crafted state of another user" "does not match"
+mm_submit "$(mm_craft_state $(($(date +%s) + 60)) ctihub.ioc)" "$ioc_values"
+check_code "crafted state with the bot token" 200
+check_eq "reports after the expiry checks" $((stored + 2)) "$(reports_of_kind ioc)"
 
 # ---- secrets stay out of the log ----------------------------------------------------------
 

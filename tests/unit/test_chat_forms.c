@@ -5,6 +5,7 @@
  * a table of cases, and the Slack modal and Mattermost dialog are checked
  * for shape. chat_form_submit runs on a real temporary SQLite store for
  * each form, and the stored report or referral is read back.
+ * chat_form_submit_once is checked to store a submission once per key.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -690,6 +691,108 @@ static void test_submit_unlinked_user(void **state)
 	chat_reply_free(&reply);
 }
 
+static void test_check_keys_cases(void **state)
+{
+	static const struct {
+		enum chat_form form;
+		const char *values;
+		const char *unknown; /* the key named in err.field, or NULL when accepted */
+	} cases[] = {
+		{ CHAT_FORM_IOC, "{}", NULL },
+		{ CHAT_FORM_IOC, "{\"indicators\": \"x\", \"purpose\": \"research\"}", NULL },
+		{ CHAT_FORM_IOC, "{\"indicators\": \"x\", \"extra\": \"x\"}", "extra" },
+		{ CHAT_FORM_IOC, "{\"summary\": \"a field of another form\"}", "summary" },
+		{ CHAT_FORM_IOC, "{\"Purpose\": \"research\"}", "Purpose" },
+		{ CHAT_FORM_LENEW, "{\"summary\": \"s\", \"contact_allowed\": null}", NULL },
+		{ CHAT_FORM_LENEW, "{\"summary\": \"s\", \"kind\": \"ioc\"}", "kind" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct chat_form_def *form = chat_form_get(cases[i].form);
+		json_t *values = json_loads(cases[i].values, 0, NULL);
+		struct ch_error err = { 0 };
+		enum ch_code rc;
+
+		assert_non_null(values);
+		rc = chat_form_check_keys(form, values, &err);
+		if (!cases[i].unknown && rc != CH_OK)
+			fail_msg("case %zu: rejected: %s", i, err.message);
+		if (cases[i].unknown) {
+			assert_int_equal(rc, CH_INVALID);
+			assert_string_equal(err.field, cases[i].unknown);
+			assert_non_null(strstr(err.message, "unknown field"));
+			assert_non_null(strstr(err.message, form->fields[0].name));
+		}
+		json_decref(values);
+	}
+	assert_int_equal(chat_form_check_keys(chat_form_get(CHAT_FORM_IOC), NULL, NULL), CH_OK);
+}
+
+/* Submits values (JSON text) to form with a single-use key and returns
+ * the code. */
+static enum ch_code submit_once(struct fixture *f, enum chat_form form, const char *values_json,
+				const char *key, struct chat_reply *reply, struct ch_error *err)
+{
+	struct chat_form_once once = { .platform = "mattermost-dialog", .key = key };
+	json_t *values = json_loads(values_json, 0, NULL);
+	enum ch_code rc;
+
+	assert_non_null(values);
+	chat_reply_init(reply);
+	rc = chat_form_submit_once(&f->ctx, chat_form_get(form), values, &once, reply, err);
+	json_decref(values);
+	return rc;
+}
+
+static void test_submit_once_stores_once(void **state)
+{
+	static const char *const valid = "{\"indicators\": \"203.0.113.7\","
+					 " \"purpose\": \"research\"}";
+	struct fixture *f = *state;
+	struct ch_error err = { 0 };
+	struct chat_reply reply;
+	char *count;
+
+	/* Invalid values leave the key unused. */
+	assert_int_equal(submit_once(f, CHAT_FORM_IOC, "{\"indicators\": \"203.0.113.7\"}", "n1",
+				     &reply, &err),
+			 CH_OK);
+	assert_non_null(json_object_get(reply.field_errors, "purpose"));
+	chat_reply_free(&reply);
+	assert_null(query_text(f, "SELECT event_id FROM chat_events"));
+
+	assert_int_equal(submit_once(f, CHAT_FORM_IOC, valid, "n1", &reply, &err), CH_OK);
+	check_success(&reply, "Created report 1 (ioc, TLP:AMBER).");
+	chat_reply_free(&reply);
+	count = query_text(f, "SELECT COUNT(*) FROM chat_events WHERE platform = "
+			      "'mattermost-dialog' AND workspace = 'T0001' AND event_id = 'n1'");
+	assert_string_equal(count, "1");
+	free(count);
+
+	/* The same key again, for a report or a referral, stores nothing. */
+	assert_int_equal(submit_once(f, CHAT_FORM_IOC, valid, "n1", &reply, &err), CH_CONFLICT);
+	assert_null(reply.field_errors);
+	assert_non_null(strstr(err.message, "submitted already"));
+	chat_reply_free(&reply);
+	assert_int_equal(submit_once(f, CHAT_FORM_LENEW,
+				     "{\"summary\": \"Fake refund portal\", \"incident_type\":"
+				     " \"fraud\", \"objective\": \"takedown\","
+				     " \"contact_allowed\": \"no\"}",
+				     "n1", &reply, &err),
+			 CH_CONFLICT);
+	chat_reply_free(&reply);
+	count = query_text(f, "SELECT COUNT(*) FROM reports");
+	assert_string_equal(count, "1");
+	free(count);
+	assert_null(query_text(f, "SELECT id FROM referrals"));
+
+	/* Another key stores again. */
+	assert_int_equal(submit_once(f, CHAT_FORM_IOC, valid, "n2", &reply, &err), CH_OK);
+	check_success(&reply, "Created report 2");
+	chat_reply_free(&reply);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -710,6 +813,9 @@ int main(void)
 						teardown_store),
 		cmocka_unit_test_setup_teardown(test_submit_errors, setup_store, teardown_store),
 		cmocka_unit_test_setup_teardown(test_submit_unlinked_user, setup_store,
+						teardown_store),
+		cmocka_unit_test(test_check_keys_cases),
+		cmocka_unit_test_setup_teardown(test_submit_once_stores_once, setup_store,
 						teardown_store),
 	};
 
