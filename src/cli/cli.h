@@ -87,6 +87,8 @@ int cmd_search(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 int cmd_le(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 int cmd_outbox(int argc, char **argv);
 
 #endif

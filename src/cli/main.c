@@ -17,6 +17,8 @@ static const struct cli_command commands[] = {
 	{ "parse", "print the type and canonical form of values", cmd_parse },
 	{ "stats", "print totals of the store", cmd_stats },
 	{ "digest", "summarise what is new in a period", cmd_digest },
+	{ "explain", "show how an indicator's score is made", cmd_explain },
+	{ "export", "write refined block lists and CSVs", cmd_export },
 	{ "serve", "run the hub server (JSON API)", cmd_serve },
 	{ "org", "add organisations", cmd_org },
 	{ "user", "add, list and link user accounts", cmd_user },

@@ -32,7 +32,7 @@
 /* A key path in messages, such as "notify.sinks[2]". */
 #define WHERE_MAX 64
 
-static const char *const root_keys[] = { "public_url", "notify", "chat", NULL };
+static const char *const root_keys[] = { "public_url", "notify", "chat", "scoring", "digests", NULL };
 static const char *const notify_keys[] = { "max_attempts", "backoff", "backoff_max", "poll",
 					   "sinks", NULL };
 static const char *const sink_keys[] = { "name", "type", "url", "tlp_max", "events", "timeout",

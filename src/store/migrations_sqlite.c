@@ -261,6 +261,18 @@ const char *const sqlite_migrations[] = {
 	"ALTER TABLE outbox ADD COLUMN tlp INTEGER CHECK (tlp BETWEEN 0 AND 4);"
 	"ALTER TABLE outbox ADD COLUMN details INTEGER CHECK (details IN (0, 1));"
 	"ALTER TABLE outbox ADD COLUMN sink_type TEXT;",
+
+	/* 9: digests. One row per digest sent (or rendered for the CLI with
+	 * --record) and audience, so the next one starts where it ended and a
+	 * scheduled period is never sent twice. */
+	"CREATE TABLE digest_runs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  audience TEXT NOT NULL,"
+	"  period_start INTEGER NOT NULL,"
+	"  period_end INTEGER NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  UNIQUE (name, audience, period_end));",
 };
 
 const size_t sqlite_migration_count = sizeof(sqlite_migrations) / sizeof(sqlite_migrations[0]);

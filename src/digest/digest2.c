@@ -1,0 +1,2 @@
+/* Placeholder until audience digests land. */
+#include "digest/digest2.h"
