@@ -161,6 +161,38 @@ bool ioc_table_insert(struct ioc_table *table, const void *key, size_t len, uint
 		      uint32_t *stored);
 bool ioc_table_find(const struct ioc_table *table, const void *key, size_t len, uint32_t *value);
 
+/*
+ * Aho-Corasick automaton over byte-string patterns, each with a uint32_t
+ * value, for ASCII case-insensitive substring search (aho_corasick.c).
+ * Patterns are added, then ioc_ac_build makes the DFA; adding after a build
+ * takes effect at the next build, which rebuilds from all patterns. Finding
+ * is read-only and safe from several threads. Ownership: ioc_ac_new returns
+ * an owned automaton and ioc_ac_free(NULL) is a no-op.
+ */
+struct ioc_ac;
+
+/* Returned by ioc_ac_find_min when no pattern occurs. */
+#define IOC_AC_NONE UINT32_MAX
+/* Maximum total bytes of all patterns of one automaton. The DFA has at
+ * most one state per pattern byte, each a row of 4-byte entries with one
+ * entry per distinct pattern byte plus one. At this limit that is about
+ * 160 MiB for patterns of host-name characters (38 distinct bytes), and
+ * more for patterns that use more distinct bytes. */
+#define IOC_AC_BYTES_MAX ((size_t)1 << 20)
+
+struct ioc_ac *ioc_ac_new(void);
+void ioc_ac_free(struct ioc_ac *ac);
+/* Adds a pattern (copied, lower-cased). Returns false, adding nothing, when
+ * it is empty or would take the total past IOC_AC_BYTES_MAX. */
+bool ioc_ac_add(struct ioc_ac *ac, const char *pattern, size_t len, uint32_t value);
+/* Total bytes of the patterns added so far. */
+size_t ioc_ac_bytes(const struct ioc_ac *ac);
+/* Builds the DFA from every pattern added so far. */
+void ioc_ac_build(struct ioc_ac *ac);
+/* Returns the lowest value among the patterns that occur in text, or
+ * IOC_AC_NONE, in one pass over text. */
+uint32_t ioc_ac_find_min(const struct ioc_ac *ac, const char *text, size_t len);
+
 /* ASCII character classes, independent of the locale. */
 static inline bool ioc_is_digit(unsigned char c)
 {

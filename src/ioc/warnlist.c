@@ -3,7 +3,11 @@
  * "string", "hostname" and "cidr" lists are canonicalised at load time and
  * stored in hash tables, so a lookup costs one hash probe for a string,
  * one per label for a host name and one per distinct prefix length for an
- * address. "substring" and "regex" lists are scanned entry by entry.
+ * address. The entries of all "substring" lists form one Aho-Corasick
+ * automaton, so they cost one pass over the value. The entries of all
+ * "regex" lists are joined into one alternation per case flag, so a value
+ * that matches none of them costs one regexec per flag; only a value that
+ * matches one is tested entry by entry to find the first list.
  *
  * Every table maps a key to the index of the first list that contains it,
  * and a lookup returns the lowest index among its hits, so the result is
@@ -41,9 +45,29 @@ static const char *const list_type_names[] = {
 struct list {
 	char *name;
 	enum list_type type;
-	char **substrings; /* lower-case, for LIST_SUBSTRING */
-	regex_t *regexes;  /* for LIST_REGEX */
+	/* Entries of LIST_SUBSTRING (lower-case) and LIST_REGEX. The automaton
+	 * and the regex unions are built from them; ioc_warnlists_match_scan
+	 * tests them one by one. */
+	char **substrings;
+	regex_t *regexes;
+	char **regex_patterns; /* without the slashes and flags */
+	bool *regex_icase;
 	size_t entry_count;
+};
+
+/* One regex entry, in load order, pointing into its list. */
+struct regex_source {
+	size_t list;
+	const regex_t *compiled;
+	const char *pattern;
+	bool icase;
+	bool in_union; /* false: tested alone on every lookup */
+};
+
+/* The alternation of every union-safe regex entry with one case flag. */
+struct regex_union {
+	regex_t compiled;
+	bool ready;
 };
 
 struct ioc_warnlists {
@@ -55,6 +79,10 @@ struct ioc_warnlists {
 	struct ioc_table prefixes; /* family byte, length byte, masked address */
 	bool v4_lengths[33];       /* prefix lengths present in prefixes */
 	bool v6_lengths[129];
+	struct ioc_ac *substrings; /* value: list index */
+	struct regex_source *regex_sources;
+	size_t regex_count;
+	struct regex_union unions[2]; /* [0] case-sensitive, [1] REG_ICASE */
 };
 
 #define NO_LIST SIZE_MAX
@@ -66,6 +94,7 @@ struct ioc_warnlists *ioc_warnlists_new(void)
 	ioc_table_init(&wl->strings);
 	ioc_table_init(&wl->hostnames);
 	ioc_table_init(&wl->prefixes);
+	wl->substrings = ioc_ac_new();
 	return wl;
 }
 
@@ -73,11 +102,24 @@ static void free_list(struct list *list)
 {
 	for (size_t i = 0; list->substrings && i < list->entry_count; i++)
 		free(list->substrings[i]);
-	for (size_t i = 0; list->regexes && i < list->entry_count; i++)
+	for (size_t i = 0; list->regexes && i < list->entry_count; i++) {
 		regfree(&list->regexes[i]);
+		free(list->regex_patterns[i]);
+	}
 	free(list->substrings);
 	free(list->regexes);
+	free(list->regex_patterns);
+	free(list->regex_icase);
 	free(list->name);
+}
+
+static void free_unions(struct ioc_warnlists *wl)
+{
+	for (size_t i = 0; i < 2; i++) {
+		if (wl->unions[i].ready)
+			regfree(&wl->unions[i].compiled);
+		wl->unions[i].ready = false;
+	}
 }
 
 void ioc_warnlists_free(struct ioc_warnlists *wl)
@@ -90,6 +132,9 @@ void ioc_warnlists_free(struct ioc_warnlists *wl)
 	ioc_table_free(&wl->strings);
 	ioc_table_free(&wl->hostnames);
 	ioc_table_free(&wl->prefixes);
+	ioc_ac_free(wl->substrings);
+	free_unions(wl);
+	free(wl->regex_sources);
 	free(wl);
 }
 
@@ -184,14 +229,13 @@ static void add_string(struct ioc_warnlists *wl, const char *entry, size_t index
 }
 
 /* Compiles a MISP regex entry, written "/pattern/flags" or bare, as a POSIX
- * extended expression. */
-static enum ch_code compile_regex(const char *path, const char *entry, regex_t *re,
-				  struct ch_error *err)
+ * extended expression into entry k of the list, keeping its source text. */
+static enum ch_code compile_regex(const char *path, const char *entry, struct list *list,
+				  size_t k, struct ch_error *err)
 {
 	int flags = REG_EXTENDED | REG_NOSUB;
 	char *pattern;
 	const char *last = strrchr(entry, '/');
-	int rc;
 
 	if (entry[0] == '/' && last && last != entry) {
 		for (const char *f = last + 1; *f; f++)
@@ -200,12 +244,14 @@ static enum ch_code compile_regex(const char *path, const char *entry, regex_t *
 	} else {
 		pattern = xstrdup(entry);
 	}
-	rc = regcomp(re, pattern, flags);
-	free(pattern);
-	if (rc != 0)
+	if (regcomp(&list->regexes[k], pattern, flags) != 0) {
+		free(pattern);
 		return ch_fail(err, CH_INVALID,
 			       "%s: regex entry '%.80s' is not a POSIX extended regular expression",
 			       path, entry);
+	}
+	list->regex_patterns[k] = pattern;
+	list->regex_icase[k] = (flags & REG_ICASE) != 0;
 	return CH_OK;
 }
 
@@ -232,8 +278,11 @@ static enum ch_code add_entries(struct ioc_warnlists *wl, struct list *list, siz
 
 	if (list->type == LIST_SUBSTRING)
 		list->substrings = xcalloc(count, sizeof(*list->substrings));
-	if (list->type == LIST_REGEX)
+	if (list->type == LIST_REGEX) {
 		list->regexes = xcalloc(count, sizeof(*list->regexes));
+		list->regex_patterns = xcalloc(count, sizeof(*list->regex_patterns));
+		list->regex_icase = xcalloc(count, sizeof(*list->regex_icase));
+	}
 
 	for (size_t i = 0; i < count; i++) {
 		const char *entry = json_string_value(json_array_get(entries, i));
@@ -260,13 +309,151 @@ static enum ch_code add_entries(struct ioc_warnlists *wl, struct list *list, siz
 			break;
 		}
 		case LIST_REGEX:
-			if (compile_regex(path, entry, &list->regexes[list->entry_count], err) != CH_OK)
+			if (compile_regex(path, entry, list, list->entry_count, err) != CH_OK)
 				return CH_INVALID;
 			list->entry_count++;
 			break;
 		}
 	}
 	return CH_OK;
+}
+
+/* Rejects a substring list that would take the automaton past its size
+ * limit, before the list is added anywhere. */
+static enum ch_code check_substring_room(const struct ioc_warnlists *wl, const struct list *list,
+					 const char *path, struct ch_error *err)
+{
+	size_t bytes = 0;
+
+	for (size_t i = 0; i < list->entry_count; i++)
+		bytes += strlen(list->substrings[i]);
+	if (bytes > IOC_AC_BYTES_MAX - ioc_ac_bytes(wl->substrings))
+		return ch_fail(err, CH_TOO_LARGE,
+			       "%s: substring entries of all warning lists would total more than "
+			       "%zu bytes; load fewer substring lists", path, IOC_AC_BYTES_MAX);
+	return CH_OK;
+}
+
+/* Adds the entries of the substring list at index to the automaton. */
+static void index_substrings(struct ioc_warnlists *wl, size_t index)
+{
+	const struct list *list = &wl->lists[index];
+
+	for (size_t i = 0; i < list->entry_count; i++)
+		ioc_ac_add(wl->substrings, list->substrings[i], strlen(list->substrings[i]),
+			   (uint32_t)index);
+	ioc_ac_build(wl->substrings);
+}
+
+/*
+ * Whether "(pattern)" inside an alternation matches exactly what pattern
+ * matches alone. That fails for a back-reference, whose group number would
+ * change, and for an unmatched ')', which glibc takes as a literal alone but
+ * which would close the wrapping group early. Bracket expressions are
+ * skipped, including "[]...]" and classes such as "[[:digit:]]".
+ */
+static bool union_safe(const char *pattern)
+{
+	long depth = 0;
+
+	for (const char *p = pattern; *p; p++) {
+		if (*p == '\\') {
+			if (p[1] == '\0' || ioc_is_digit((unsigned char)p[1]))
+				return false;
+			p++;
+		} else if (*p == '[') {
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p && *p != ']') {
+				if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+					const char *end = strchr(p + 2, p[1]);
+
+					while (end && end[1] != ']')
+						end = strchr(end + 1, p[1]);
+					if (!end)
+						return false;
+					p = end + 1;
+				}
+				p++;
+			}
+			if (!*p)
+				return false;
+		} else if (*p == '(') {
+			depth++;
+		} else if (*p == ')' && --depth < 0) {
+			return false;
+		}
+	}
+	return depth == 0;
+}
+
+/* Compiles the alternation of the union-safe sources with one case flag.
+ * When glibc rejects it (REG_ESPACE for a very large union), its sources
+ * are tested alone instead. */
+static void build_union(struct ioc_warnlists *wl, bool icase)
+{
+	struct regex_union *u = &wl->unions[icase];
+	size_t len = 0;
+	char *text;
+	char *end;
+
+	for (size_t i = 0; i < wl->regex_count; i++) {
+		struct regex_source *src = &wl->regex_sources[i];
+
+		src->in_union = src->icase == icase ? union_safe(src->pattern) : src->in_union;
+		if (src->icase == icase && src->in_union)
+			len += strlen(src->pattern) + 3;
+	}
+	if (len == 0)
+		return;
+
+	text = xmalloc(len + 1);
+	end = text;
+	for (size_t i = 0; i < wl->regex_count; i++) {
+		const struct regex_source *src = &wl->regex_sources[i];
+		size_t n = strlen(src->pattern);
+
+		if (src->icase != icase || !src->in_union)
+			continue;
+		if (end != text)
+			*end++ = '|';
+		*end++ = '(';
+		memcpy(end, src->pattern, n);
+		end += n;
+		*end++ = ')';
+	}
+	*end = '\0';
+	u->ready = regcomp(&u->compiled, text, REG_EXTENDED | REG_NOSUB |
+						       (icase ? REG_ICASE : 0)) == 0;
+	free(text);
+	for (size_t i = 0; !u->ready && i < wl->regex_count; i++) {
+		if (wl->regex_sources[i].icase == icase)
+			wl->regex_sources[i].in_union = false;
+	}
+}
+
+/* Adds the entries of the regex list at index to the sources and rebuilds
+ * both unions. */
+static void index_regexes(struct ioc_warnlists *wl, size_t index)
+{
+	const struct list *list = &wl->lists[index];
+
+	wl->regex_sources = xreallocarray(wl->regex_sources, wl->regex_count + list->entry_count,
+					  sizeof(*wl->regex_sources));
+	for (size_t i = 0; i < list->entry_count; i++) {
+		wl->regex_sources[wl->regex_count++] = (struct regex_source){
+			.list = index,
+			.compiled = &list->regexes[i],
+			.pattern = list->regex_patterns[i],
+			.icase = list->regex_icase[i],
+		};
+	}
+	free_unions(wl);
+	build_union(wl, false);
+	build_union(wl, true);
 }
 
 enum ch_code ioc_warnlists_load_file(struct ioc_warnlists *wl, const char *path,
@@ -304,6 +491,8 @@ enum ch_code ioc_warnlists_load_file(struct ioc_warnlists *wl, const char *path,
 		goto out;
 	list.name = xstrdup(name);
 	rc = add_entries(wl, &list, wl->count, path, entries, err);
+	if (rc == CH_OK && list.type == LIST_SUBSTRING)
+		rc = check_substring_room(wl, &list, path, err);
 	if (rc != CH_OK)
 		goto out;
 
@@ -313,9 +502,14 @@ enum ch_code ioc_warnlists_load_file(struct ioc_warnlists *wl, const char *path,
 	}
 	wl->lists[wl->count++] = list;
 	list = (struct list){ 0 };
+	if (wl->lists[wl->count - 1].type == LIST_SUBSTRING)
+		index_substrings(wl, wl->count - 1);
+	if (wl->lists[wl->count - 1].type == LIST_REGEX)
+		index_regexes(wl, wl->count - 1);
 out:
-	/* Only a regex list can fail part-way, and regex entries live in the
-	 * list itself, so a failed list leaves nothing in the tables. */
+	/* Only substring and regex lists can fail part-way, and their entries
+	 * stay in the list until it is complete, so a failed list leaves
+	 * nothing in the tables. */
 	free_list(&list);
 	json_decref(root);
 	return rc;
@@ -442,9 +636,8 @@ static bool contains_nocase(const char *haystack, size_t len, const char *needle
 	return false;
 }
 
-/* NOTE: substring and regex lists are scanned entry by entry, so their
- * cost grows with their size; MISP publishes few and short lists of these
- * types. */
+/* The reference matcher for substring and regex lists: every entry of
+ * every list, one by one. */
 static void match_scanned(const struct ioc_warnlists *wl, const struct ioc *ioc, size_t *best)
 {
 	for (size_t i = 0; i < wl->count && i < *best; i++) {
@@ -461,47 +654,98 @@ static void match_scanned(const struct ioc_warnlists *wl, const struct ioc *ioc,
 	}
 }
 
-const char *ioc_warnlists_match(const struct ioc_warnlists *wl, const struct ioc *ioc)
+/* Tests regex sources of lists before *best, in load order, stopping at the
+ * first match; with all false, only those outside the unions. */
+static void match_regex_sources(const struct ioc_warnlists *wl, const char *value, bool all,
+				size_t *best)
 {
-	size_t best = NO_LIST;
+	for (size_t i = 0; i < wl->regex_count && wl->regex_sources[i].list < *best; i++) {
+		const struct regex_source *src = &wl->regex_sources[i];
+
+		if ((all || !src->in_union) && regexec(src->compiled, value, 0, NULL, 0) == 0) {
+			*best = src->list;
+			return;
+		}
+	}
+}
+
+static void match_indexed(const struct ioc_warnlists *wl, const struct ioc *ioc, size_t *best)
+{
+	uint32_t index = ioc_ac_find_min(wl->substrings, ioc->value, ioc->value_len);
+	bool union_hit = false;
+
+	if (index != IOC_AC_NONE && index < *best)
+		*best = index;
+	if (wl->regex_count == 0)
+		return;
+
+	/* A hit on a union says only that some entry matched; the entries
+	 * then say which list comes first. */
+	for (size_t i = 0; i < 2 && !union_hit; i++)
+		union_hit = wl->unions[i].ready &&
+			    regexec(&wl->unions[i].compiled, ioc->value, 0, NULL, 0) == 0;
+	match_regex_sources(wl, ioc->value, union_hit, best);
+}
+
+/* Looks the value up in the string, hostname and prefix tables. */
+static void match_tables(const struct ioc_warnlists *wl, const struct ioc *ioc, size_t *best)
+{
 	struct ioc_url_host host;
 
-	if (!wl || wl->count == 0)
-		return NULL;
-	lookup(&wl->strings, ioc->value, ioc->value_len, &best);
+	lookup(&wl->strings, ioc->value, ioc->value_len, best);
 	switch (ioc->type) {
 	case IOC_DOMAIN:
-		match_hostname(wl, ioc->value, ioc->value_len, &best);
+		match_hostname(wl, ioc->value, ioc->value_len, best);
 		break;
 	case IOC_EMAIL: {
 		const char *at = strrchr(ioc->value, '@');
 
 		if (at)
-			match_hostname(wl, at + 1, strlen(at + 1), &best);
+			match_hostname(wl, at + 1, strlen(at + 1), best);
 		break;
 	}
 	case IOC_IPV4:
 	case IOC_IPV6:
 	case IOC_CIDR:
-		match_prefix(wl, ioc->value, &best);
+		match_prefix(wl, ioc->value, best);
 		break;
 	case IOC_URL: {
 		char text[IOC_DOMAIN_MAX];
 
 		ioc_url_host(ioc, &host);
 		if (host.host_type == IOC_DOMAIN) {
-			match_hostname(wl, ioc->value + host.host_start, host.host_len, &best);
+			match_hostname(wl, ioc->value + host.host_start, host.host_len, best);
 		} else if (host.host_type != IOC_NONE && host.host_len < sizeof(text)) {
 			memcpy(text, ioc->value + host.host_start, host.host_len);
 			text[host.host_len] = '\0';
-			lookup(&wl->strings, text, host.host_len, &best);
-			match_prefix(wl, text, &best);
+			lookup(&wl->strings, text, host.host_len, best);
+			match_prefix(wl, text, best);
 		}
 		break;
 	}
 	default:
 		break;
 	}
+}
+
+const char *ioc_warnlists_match(const struct ioc_warnlists *wl, const struct ioc *ioc)
+{
+	size_t best = NO_LIST;
+
+	if (!wl || wl->count == 0)
+		return NULL;
+	match_tables(wl, ioc, &best);
+	match_indexed(wl, ioc, &best);
+	return best < wl->count ? wl->lists[best].name : NULL;
+}
+
+const char *ioc_warnlists_match_scan(const struct ioc_warnlists *wl, const struct ioc *ioc)
+{
+	size_t best = NO_LIST;
+
+	if (!wl || wl->count == 0)
+		return NULL;
+	match_tables(wl, ioc, &best);
 	match_scanned(wl, ioc, &best);
 	return best < wl->count ? wl->lists[best].name : NULL;
 }

@@ -30,7 +30,16 @@ enum ch_code ioc_warnlists_load_dir(struct ioc_warnlists *wl, const char *dir,
 size_t ioc_warnlists_count(const struct ioc_warnlists *wl);
 
 /* Returns the name of the first list that contains the canonical
- * indicator, or NULL when none does. */
+ * indicator, or NULL when none does. The cost does not grow with the number
+ * of entries, except for regex entries that cannot join the alternation
+ * (back-references, an unmatched ')') and for a value that matches a regex
+ * entry, which is then tested against the entries one by one. */
 const char *ioc_warnlists_match(const struct ioc_warnlists *wl, const struct ioc *ioc);
+/* Returns what ioc_warnlists_match returns, but tests every entry of the
+ * substring and regex lists one by one, as ctihub did before those lists
+ * were indexed. It is the reference for tests and the baseline of
+ * bench/warnlist; callers that only want the answer use
+ * ioc_warnlists_match. */
+const char *ioc_warnlists_match_scan(const struct ioc_warnlists *wl, const struct ioc *ioc);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * Unit tests for MISP warning lists: each list type, parent-domain matching
  * of hostname lists, IPv4 and IPv6 prefixes, the flag that ioc_parse sets,
- * and the real COVID-19 lists from the shared data set.
+ * the substring automaton and the regex alternation against the entry-by-
+ * entry reference matcher, and the real lists from the shared data set.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 
 #include "ioc/ioc.h"
 #include "ioc/warnlist.h"
+#include "shared_data.h"
 
 /* Writes a list file into a temporary directory and loads it into wl. */
 static void load_list(struct ioc_warnlists *wl, const char *json)
@@ -125,6 +127,246 @@ static void test_substring_and_regex(void **state)
 	assert_match(wl, "http://x.amazonaws.com/a", "subs");
 	assert_match(wl, "cdn12.example.net", "re");
 	assert_match(wl, "cdnx.example.net", NULL);
+	ioc_warnlists_free(wl);
+}
+
+static void test_substring_overlaps(void **state)
+{
+	struct ioc_warnlists *wl = ioc_warnlists_new();
+
+	(void)state;
+	/* "she" ends inside "ushers" where "he" and "hers" also end, so the
+	 * automaton must carry outputs along its failure links. */
+	load_list(wl, "{\"name\": \"first\", \"type\": \"substring\", \"list\": [\"hers\", \"XYZ\"]}");
+	load_list(wl, "{\"name\": \"second\", \"type\": \"substring\", \"list\": [\"she\", \"he\"]}");
+	load_list(wl, "{\"name\": \"third\", \"type\": \"substring\", \"list\": [\"ushe\", \"a.b\"]}");
+	assert_match(wl, "ushers.com", "first");
+	assert_match(wl, "usher.com", "second");
+	assert_match(wl, "the.com", "second");
+	assert_match(wl, "USHE.com", "second");
+	assert_match(wl, "xyz.org", "first");
+	assert_match(wl, "http://a.b.example.net/", "third");
+	assert_match(wl, "aab.com", NULL);
+	assert_match(wl, "example.com", NULL);
+	ioc_warnlists_free(wl);
+}
+
+static void test_regex_alternation(void **state)
+{
+	struct ioc_warnlists *wl = ioc_warnlists_new();
+
+	(void)state;
+	/* Entries with an alternation, anchors, a bracket expression holding
+	 * ')' and an unmatched ')', which glibc takes as a literal: wrapped in
+	 * the union as "(^a)|q\.com$)" it would mean "^a" or "q.com)", so it
+	 * must stay out of the union. */
+	load_list(wl, "{\"name\": \"alt\", \"type\": \"regex\", \"list\": "
+		      "[\"^(www|mail)\\\\.alt\\\\.com$\", \"/^ICASE\\\\.net$/i\"]}");
+	load_list(wl, "{\"name\": \"brackets\", \"type\": \"regex\", \"list\": "
+		      "[\"^[[:digit:]]+\\\\.brackets\\\\.org$\", \"[)]x\\\\.org$\"]}");
+	load_list(wl, "{\"name\": \"paren\", \"type\": \"regex\", \"list\": "
+		      "[\"^a)|q\\\\.com$\"]}");
+	assert_match(wl, "www.alt.com", "alt");
+	assert_match(wl, "ftp.alt.com", NULL);
+	assert_match(wl, "icase.net", "alt");
+	assert_match(wl, "123.brackets.org", "brackets");
+	assert_match(wl, "x1.brackets.org", NULL);
+	assert_match(wl, "q.com", "paren");
+	assert_match(wl, "a.q.com", "paren");
+	assert_match(wl, "abc.com", NULL);
+	ioc_warnlists_free(wl);
+}
+
+static void test_regex_back_reference(void **state)
+{
+	struct ioc_warnlists *wl = ioc_warnlists_new();
+
+	(void)state;
+	/* Inside the union, \1 would name another entry's group. */
+	load_list(wl, "{\"name\": \"alt\", \"type\": \"regex\", \"list\": "
+		      "[\"^(www|mail)\\\\.alt\\\\.com$\"]}");
+	load_list(wl, "{\"name\": \"backref\", \"type\": \"regex\", \"list\": "
+		      "[\"^(ab)\\\\1\\\\.com$\"]}");
+	assert_match(wl, "mail.alt.com", "alt");
+	assert_match(wl, "abab.com", "backref");
+	assert_match(wl, "abba.com", NULL);
+	ioc_warnlists_free(wl);
+}
+
+/* Values for the equivalence tests: every indicator type, hits and misses
+ * of each list in equivalence_lists. */
+static const char *const equivalence_values[] = {
+	"google.com", "mail.google.com", "evil.example", "s3.amazonaws.com",
+	"http://x.amazonaws.com/a", "cdn12.example.net", "CDN7.EXAMPLE.NET", "8.8.8.8",
+	"8.8.4.4", "10.1.2.3", "192.168.0.0/16", "2606:4700::1111", "2001:db8::1",
+	"http://8.8.8.8/x", "https://[2606:4700::1]/a", "john@mail.google.com",
+	"d41d8cd98f00b204e9800998ecf8427e", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+	"https://tracker.doubleclick.net/p?x=1", "ads.doubleclick.net", "CVE-2021-44228", "AS13335",
+	"login.microsoftonline.com", "abab.com", "q.com", "http://foo.bar/ushers",
+	"pastebin.com", "raw.githubusercontent.com", "http://185.1.2.3:8080/bin.sh",
+};
+
+static const char *const equivalence_lists[] = {
+	"{\"name\": \"hosts\", \"type\": \"hostname\", \"list\": [\"google.com\", \"pastebin.com\"]}",
+	"{\"name\": \"subs-a\", \"type\": \"substring\", \"list\": [\"doubleclick\", \"amazonaws\"]}",
+	"{\"name\": \"nets\", \"type\": \"cidr\", \"list\": [\"8.8.8.0/24\", \"2606:4700::/32\", "
+	"\"10.0.0.0/8\"]}",
+	"{\"name\": \"re-a\", \"type\": \"regex\", \"list\": [\"/^cdn[0-9]+\\\\.example\\\\.net$/i\", "
+	"\"^(ab)\\\\1\\\\.com$\", \"microsoft\"]}",
+	"{\"name\": \"strings\", \"type\": \"string\", \"list\": [\"8.8.4.4\", "
+	"\"d41d8cd98f00b204e9800998ecf8427e\", \"AS13335\"]}",
+	"{\"name\": \"subs-b\", \"type\": \"substring\", \"list\": [\"she\", \"hers\", \"usher\", "
+	"\"GITHUB\", \"8080\"]}",
+	"{\"name\": \"re-b\", \"type\": \"regex\", \"list\": [\"^a)|q\\\\.com$\", \"google\", "
+	"\"e3b0c4\"]}",
+};
+
+/* Fails when the indexed matcher and the reference scan disagree on value. */
+static void assert_same_as_scan(const struct ioc_warnlists *wl, const char *value)
+{
+	struct ioc ioc;
+	const char *indexed;
+	const char *scanned;
+
+	if (ioc_parse(value, strlen(value), NULL, &ioc, NULL) != CH_OK)
+		return;
+	indexed = ioc_warnlists_match(wl, &ioc);
+	scanned = ioc_warnlists_match_scan(wl, &ioc);
+	if ((indexed == NULL) != (scanned == NULL) ||
+	    (indexed && strcmp(indexed, scanned) != 0))
+		fail_msg("'%s': indexed match '%s', reference scan '%s'", value,
+			 indexed ? indexed : "(none)", scanned ? scanned : "(none)");
+}
+
+static void test_indexed_equals_scan(void **state)
+{
+	const size_t list_count = sizeof(equivalence_lists) / sizeof(equivalence_lists[0]);
+	const size_t value_count = sizeof(equivalence_values) / sizeof(equivalence_values[0]);
+
+	(void)state;
+	/* Each rotation of the load order changes which list comes first. */
+	for (size_t rotation = 0; rotation < list_count; rotation++) {
+		struct ioc_warnlists *wl = ioc_warnlists_new();
+
+		for (size_t i = 0; i < list_count; i++)
+			load_list(wl, equivalence_lists[(i + rotation) % list_count]);
+		for (size_t i = 0; i < value_count; i++)
+			assert_same_as_scan(wl, equivalence_values[i]);
+		ioc_warnlists_free(wl);
+	}
+}
+
+/* Deterministic generator, so that a failure repeats. */
+static uint32_t next_random(uint32_t *seed)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return *seed >> 8;
+}
+
+/* Writes a random name of length [min, min + spread) over a small alphabet,
+ * so that random patterns and values overlap often. */
+static void random_text(uint32_t *seed, char *out, size_t min, size_t spread)
+{
+	static const char alphabet[] = "abcAB.-";
+	size_t len = min + next_random(seed) % spread;
+
+	for (size_t i = 0; i < len; i++)
+		out[i] = alphabet[next_random(seed) % (sizeof(alphabet) - 1)];
+	out[len] = '\0';
+}
+
+static void test_random_substrings_equal_scan(void **state)
+{
+	struct ioc_warnlists *wl = ioc_warnlists_new();
+	uint32_t seed = 7;
+	char json[4096];
+	char text[64];
+
+	(void)state;
+	/* Eight lists of 40 random patterns of 1 to 4 characters. */
+	for (int list = 0; list < 8; list++) {
+		size_t n = (size_t)snprintf(json, sizeof(json),
+					    "{\"name\": \"random-%d\", \"type\": \"substring\", "
+					    "\"list\": [", list);
+
+		for (int k = 0; k < 40; k++) {
+			random_text(&seed, text, 1, 4);
+			n += (size_t)snprintf(json + n, sizeof(json) - n, "%s\"%s\"", k ? ", " : "",
+					      text);
+		}
+		snprintf(json + n, sizeof(json) - n, "]}");
+		load_list(wl, json);
+	}
+	for (int i = 0; i < 5000; i++) {
+		char value[80];
+
+		random_text(&seed, text, 1, 12);
+		snprintf(value, sizeof(value), "x%s.com", text);
+		assert_same_as_scan(wl, value);
+	}
+	ioc_warnlists_free(wl);
+}
+
+/* Reads the lines of a shared data file that parse as indicators and checks
+ * the indexed matcher against the reference scan on each. */
+static void check_shared_lines(const struct ioc_warnlists *wl, const char *name,
+			       size_t *checked)
+{
+	char buf[1024];
+	const char *path = shared_path(name, buf, sizeof(buf));
+	char *data;
+	char *line;
+	char *save = NULL;
+
+	if (!path)
+		return;
+	data = read_whole_file(path, NULL);
+	for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		/* URLhaus CSV rows carry the URL in the third quoted field. */
+		char *url = strstr(line, "\",\"http");
+
+		if (url) {
+			char *end = strchr(url + 3, '"');
+
+			if (end)
+				*end = '\0';
+			line = url + 3;
+		}
+		assert_same_as_scan(wl, line);
+		(*checked)++;
+	}
+	free(data);
+}
+
+static void test_real_lists_equal_scan(void **state)
+{
+	char buf[1024];
+	const char *dir = shared_path("misp-warninglists", buf, sizeof(buf));
+	struct ioc_warnlists *wl;
+	struct ch_error err = { 0 };
+	size_t checked = 0;
+
+	(void)state;
+	if (!dir) {
+		skip();
+		return;
+	}
+	wl = ioc_warnlists_new();
+	if (ioc_warnlists_load_dir(wl, dir, &err) != CH_OK)
+		fail_msg("loading %s failed: %s", dir, err.message);
+	/* The real lists are hostname lists, so substring and regex lists
+	 * with entries that real URLs contain join them. */
+	for (size_t i = 0; i < sizeof(equivalence_lists) / sizeof(equivalence_lists[0]); i++)
+		load_list(wl, equivalence_lists[i]);
+	load_list(wl, "{\"name\": \"url-parts\", \"type\": \"substring\", \"list\": "
+		      "[\"/bin.sh\", \"mozi\", \".arm7\", \"/i\", \"covid\"]}");
+	load_list(wl, "{\"name\": \"url-regex\", \"type\": \"regex\", \"list\": "
+		      "[\"^http://[0-9.]+:[0-9]+/\", \"/corona/i\"]}");
+	check_shared_lines(wl, "misp-warninglists/covid19/covid.json", &checked);
+	check_shared_lines(wl, "urlhaus-filter/urlhaus-filter-domains-online.txt", &checked);
+	check_shared_lines(wl, "abusech-urlhaus/urlhaus_online_2025-04-21.csv", &checked);
+	check_shared_lines(wl, "abusech-feodotracker/ipblocklist.csv", &checked);
+	assert_true(checked > 1000);
 	ioc_warnlists_free(wl);
 }
 
@@ -239,6 +481,12 @@ int main(void)
 		cmocka_unit_test(test_hostname_list_parents),
 		cmocka_unit_test(test_cidr_list),
 		cmocka_unit_test(test_substring_and_regex),
+		cmocka_unit_test(test_substring_overlaps),
+		cmocka_unit_test(test_regex_alternation),
+		cmocka_unit_test(test_regex_back_reference),
+		cmocka_unit_test(test_indexed_equals_scan),
+		cmocka_unit_test(test_random_substrings_equal_scan),
+		cmocka_unit_test(test_real_lists_equal_scan),
 		cmocka_unit_test(test_first_list_wins),
 		cmocka_unit_test(test_parse_sets_flag),
 		cmocka_unit_test(test_load_errors),
