@@ -199,7 +199,63 @@ static void append_body(struct buf *msg, const char *body)
 		buf_append_str(msg, "\r\n");
 }
 
-/* Builds the RFC 5322 message. The Date is when the message was queued
+/* Appends data in base64, 76 characters a line as RFC 2045 requires. */
+static void append_base64(struct buf *msg, const char *data)
+{
+	size_t len = strlen(data);
+
+	/* 57 bytes give exactly 76 base64 characters. */
+	for (size_t start = 0; start < len; start += 57) {
+		size_t n = len - start < 57 ? len - start : 57;
+		char line[80];
+
+		sodium_bin2base64(line, sizeof(line), (const unsigned char *)data + start, n,
+				  sodium_base64_VARIANT_ORIGINAL);
+		buf_printf(msg, "%s\r\n", line);
+	}
+}
+
+/* Appends a multipart/alternative body: the plain text, then the HTML,
+ * which mail readers prefer when they can show it. The boundary is a hash
+ * of both parts, so no text inside them can contain it, and a retry
+ * builds the same message. The HTML goes in base64, because its lines
+ * (an inline SVG chart, say) may be longer than the 998 bytes SMTP
+ * allows and must not be broken. */
+static void append_alternative(struct buf *msg, const char *text, const char *html)
+{
+	unsigned char hash[16];
+	char hex[2 * sizeof(hash) + 1];
+	crypto_generichash_state state;
+
+	crypto_generichash_init(&state, NULL, 0, sizeof(hash));
+	crypto_generichash_update(&state, (const unsigned char *)text, strlen(text) + 1);
+	crypto_generichash_update(&state, (const unsigned char *)html, strlen(html));
+	crypto_generichash_final(&state, hash, sizeof(hash));
+	sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
+
+	buf_printf(msg,
+		   "Content-Type: multipart/alternative; boundary=\"=_ctihub_%s\"\r\n"
+		   "Auto-Submitted: auto-generated\r\n"
+		   "\r\n"
+		   "This is a MIME message with a plain-text and an HTML version.\r\n"
+		   "--=_ctihub_%s\r\n"
+		   "Content-Type: text/plain; charset=utf-8\r\n"
+		   "Content-Transfer-Encoding: 8bit\r\n"
+		   "\r\n",
+		   hex, hex);
+	append_body(msg, text);
+	buf_printf(msg,
+		   "--=_ctihub_%s\r\n"
+		   "Content-Type: text/html; charset=utf-8\r\n"
+		   "Content-Transfer-Encoding: base64\r\n"
+		   "\r\n",
+		   hex);
+	append_base64(msg, html);
+	buf_printf(msg, "--=_ctihub_%s--\r\n", hex);
+}
+
+/* Builds the RFC 5322 message: plain text, or multipart/alternative when
+ * the payload has an "html" part. The Date is when the message was queued
  * and the Message-ID comes from the idempotency key, so every retry sends
  * the same message. */
 static enum ch_code build_mail(const struct notify_sink *sink, const struct store_outbox_row *row,
@@ -208,6 +264,7 @@ static enum ch_code build_mail(const struct notify_sink *sink, const struct stor
 	json_t *root = json_loads(row->payload, 0, NULL);
 	const char *subject = root ? json_string_value(json_object_get(root, "subject")) : NULL;
 	const char *body = root ? json_string_value(json_object_get(root, "body")) : NULL;
+	const char *html = root ? json_string_value(json_object_get(root, "html")) : NULL;
 	const char *domain = strchr(sink->mail_from, '@') + 1;
 	time_t created = (time_t)row->created;
 	struct tm tm;
@@ -228,13 +285,18 @@ static enum ch_code build_mail(const struct notify_sink *sink, const struct stor
 	append_subject(msg, subject);
 	buf_printf(msg,
 		   "Message-ID: <%s@%s>\r\n"
-		   "MIME-Version: 1.0\r\n"
-		   "Content-Type: text/plain; charset=utf-8\r\n"
-		   "Content-Transfer-Encoding: 8bit\r\n"
-		   "Auto-Submitted: auto-generated\r\n"
-		   "\r\n",
+		   "MIME-Version: 1.0\r\n",
 		   row->idempotency_key, domain);
-	append_body(msg, body);
+	if (html) {
+		append_alternative(msg, body, html);
+	} else {
+		buf_append_str(msg,
+			       "Content-Type: text/plain; charset=utf-8\r\n"
+			       "Content-Transfer-Encoding: 8bit\r\n"
+			       "Auto-Submitted: auto-generated\r\n"
+			       "\r\n");
+		append_body(msg, body);
+	}
 	json_decref(root);
 	return CH_OK;
 }
@@ -271,7 +333,8 @@ static bool send_mail(const struct notify_sink *sink, const struct store_outbox_
 	CURLcode code;
 	CURL *h;
 
-	buf_init(&msg, 2 * NOTIFY_PAYLOAD_MAX);
+	/* Base64 makes the HTML a third longer, and line ends add to both parts. */
+	buf_init(&msg, 2 * NOTIFY_DIGEST_PAYLOAD_MAX);
 	if (build_mail(sink, row, &msg, error, cap) != CH_OK) {
 		buf_free(&msg);
 		return false;

@@ -92,6 +92,31 @@ enum ch_code notify_referral(struct store *st, const struct notify_config *cfg,
 			     const struct notify_referral_change *change, int64_t now,
 			     struct ch_error *err);
 
+/* One digest as rendered for one sink, which notify_digest queues. */
+struct notify_digest {
+	const char *name;       /* the digest's name in the configuration, "le-daily" */
+	const char *audience;   /* "le", "member" or "org:NAME" */
+	const char *period;     /* "daily" or "weekly" */
+	int64_t period_start;   /* inclusive */
+	int64_t period_end;     /* exclusive; the scheduled time */
+	enum tlp_level tlp;     /* the most restrictive TLP the digest was built to show */
+	const char *subject;    /* one line */
+	const char *text;       /* plain text, for email */
+	const char *html;       /* HTML for email, or NULL for plain text only */
+	const char *markdown;   /* for Slack and Mattermost */
+	const char *json;       /* the digest as a JSON document, for a webhook */
+};
+
+/* Queues the digest for one sink inside the caller's transaction, in the
+ * form that the sink type takes. The idempotency key comes from the
+ * digest's name, audience, period end and the sink, so the same digest
+ * can never be queued twice for a sink: a second attempt fails with
+ * CH_CONFLICT. The row records digest->tlp, which must be at or below
+ * what the sink may carry. */
+enum ch_code notify_digest(struct store *st, const struct notify_sink *sink,
+			   const struct notify_digest *digest, int64_t now,
+			   struct ch_error *err);
+
 /* Delivers every message due now, one attempt each, and records the
  * outcome. *delivered and *failed count this pass (either may be NULL). */
 enum ch_code notify_deliver_due(struct store *st, const struct notify_config *cfg, int64_t now,

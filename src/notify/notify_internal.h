@@ -9,12 +9,16 @@
 #include <stdatomic.h>
 
 #include "notify/notify.h"
+#include "util/buf.h"
 
 /* Events a sink subscribes to when its configuration lists none. */
 #define NOTIFY_EVENTS_ALL (NOTIFY_REFERRAL_CREATED | NOTIFY_REFERRAL_REPLY | NOTIFY_REFERRAL_STATE)
 
 /* Largest rendered payload, in bytes. Text fields are cut well below it. */
 #define NOTIFY_PAYLOAD_MAX (64 * 1024)
+/* Largest digest payload, in bytes: an email carries the plain text and
+ * the HTML with its inline SVG chart. */
+#define NOTIFY_DIGEST_PAYLOAD_MAX (1024 * 1024)
 
 
 /* "referral.created", "referral.reply", "referral.state", or NULL. */
@@ -36,6 +40,13 @@ bool notify_details_allowed(const struct notify_sink *sink, enum tlp_level tlp);
  * no longer have or was rendered for another sink type. */
 bool notify_row_allowed(const struct notify_sink *sink, const struct store_outbox_row *row,
 			char *reason, size_t cap);
+
+/* Copies text, cut to at most max bytes at a UTF-8 character boundary
+ * and marked with "..." when cut. The caller frees the copy. */
+char *notify_clip(const char *text, size_t max);
+/* Appends text cut to max bytes, with Slack's control characters &, <
+ * and > escaped. */
+void notify_slack_escape(struct buf *out, const char *text, size_t max);
 
 /* Renders the message for one sink as the text stored in the outbox:
  * a JSON document whose shape depends on the sink type. *payload is

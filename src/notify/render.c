@@ -75,7 +75,7 @@ static bool present(const char *s)
 
 /* Copies text, cut to at most max bytes at a UTF-8 character boundary
  * and marked with "..." when cut. */
-static char *clip(const char *text, size_t max)
+char *notify_clip(const char *text, size_t max)
 {
 	size_t len = strlen(text);
 	char *out;
@@ -100,7 +100,7 @@ static void set_text(json_t *obj, const char *key, const char *text, size_t max)
 
 	if (!present(text))
 		return;
-	copy = clip(text, max);
+	copy = notify_clip(text, max);
 	value = json_string(copy);
 	free(copy);
 	/* The store keeps valid UTF-8; anything else is left out, not sent. */
@@ -232,9 +232,9 @@ static json_t *render_webhook(const struct notice *n)
 
 /* Slack's mrkdwn treats &, < and > as control characters, and <!channel>
  * would notify everyone, so user text escapes them. */
-static void slack_escape(struct buf *out, const char *text, size_t max)
+void notify_slack_escape(struct buf *out, const char *text, size_t max)
 {
-	char *copy = clip(text, max);
+	char *copy = notify_clip(text, max);
 
 	for (const char *p = copy; *p; p++) {
 		if (*p == '&')
@@ -261,7 +261,7 @@ static json_t *slack_field(const char *label, const char *value)
 
 	buf_init(&b, NOTIFY_PAYLOAD_MAX / 2);
 	buf_printf(&b, "*%s*\n", label);
-	slack_escape(&b, value, SHORT_TEXT_MAX);
+	notify_slack_escape(&b, value, SHORT_TEXT_MAX);
 	field = slack_text("mrkdwn", b.data);
 	buf_free(&b);
 	return field;
@@ -282,7 +282,7 @@ static json_t *slack_details(const struct notice *n)
 
 	buf_init(&b, NOTIFY_PAYLOAD_MAX / 2);
 	if (n->details && present(r->summary))
-		slack_escape(&b, r->summary, LONG_TEXT_MAX);
+		notify_slack_escape(&b, r->summary, LONG_TEXT_MAX);
 	else if (n->details)
 		buf_append_str(&b, "Open the referral in ctihub for its details.");
 	else
@@ -310,25 +310,25 @@ static json_t *slack_change(const struct notice *n)
 		buf_append_str(&b, "*Reply");
 		if (present(c->actor)) {
 			buf_append_str(&b, " by ");
-			slack_escape(&b, c->actor, SHORT_TEXT_MAX);
+			notify_slack_escape(&b, c->actor, SHORT_TEXT_MAX);
 		}
 		buf_append_str(&b, "*\n");
-		slack_escape(&b, c->reply_body, LONG_TEXT_MAX);
+		notify_slack_escape(&b, c->reply_body, LONG_TEXT_MAX);
 	} else if (c->event == NOTIFY_REFERRAL_REPLY && c->reply_internal) {
 		buf_append_str(&b, "An internal reply was added; its text stays in ctihub.");
 	} else if (c->event == NOTIFY_REFERRAL_STATE) {
 		buf_append_str(&b, "*Change:* ");
-		slack_escape(&b, or_empty(c->action), SHORT_TEXT_MAX);
+		notify_slack_escape(&b, or_empty(c->action), SHORT_TEXT_MAX);
 		if (present(c->from_state) || present(c->to_state)) {
 			buf_append_str(&b, " (");
-			slack_escape(&b, or_empty(c->from_state), SHORT_TEXT_MAX);
+			notify_slack_escape(&b, or_empty(c->from_state), SHORT_TEXT_MAX);
 			buf_append_str(&b, " to ");
-			slack_escape(&b, or_empty(c->to_state), SHORT_TEXT_MAX);
+			notify_slack_escape(&b, or_empty(c->to_state), SHORT_TEXT_MAX);
 			buf_append_str(&b, ")");
 		}
 		if (n->details && present(c->detail)) {
 			buf_append_str(&b, "\n");
-			slack_escape(&b, c->detail, LONG_TEXT_MAX);
+			notify_slack_escape(&b, c->detail, LONG_TEXT_MAX);
 		}
 	}
 	if (b.len > 0)
@@ -341,7 +341,7 @@ static json_t *render_slack(const struct notice *n)
 {
 	json_t *blocks = json_array();
 	json_t *change = slack_change(n);
-	char *header = clip(n->title, HEADER_TEXT_MAX);
+	char *header = notify_clip(n->title, HEADER_TEXT_MAX);
 	struct buf fallback;
 	json_t *root;
 
@@ -378,7 +378,7 @@ static json_t *render_slack(const struct notice *n)
  * line. */
 static void mattermost_escape(struct buf *out, const char *text, size_t max, bool multiline)
 {
-	char *copy = clip(text, max);
+	char *copy = notify_clip(text, max);
 
 	for (const char *p = copy; *p; p++) {
 		if (*p == '@')
@@ -468,7 +468,7 @@ static void email_change(const struct notice *n, struct buf *b)
 	char *text;
 
 	if (c->event == NOTIFY_REFERRAL_REPLY && n->reply_shown) {
-		text = clip(c->reply_body, LONG_TEXT_MAX);
+		text = notify_clip(c->reply_body, LONG_TEXT_MAX);
 		buf_printf(b, "\nReply%s%s:\n%s\n", present(c->actor) ? " by " : "",
 			   present(c->actor) ? c->actor : "", text);
 		free(text);
@@ -481,7 +481,7 @@ static void email_change(const struct notice *n, struct buf *b)
 				   or_empty(c->to_state));
 		buf_append_str(b, "\n");
 		if (n->details && present(c->detail)) {
-			text = clip(c->detail, LONG_TEXT_MAX);
+			text = notify_clip(c->detail, LONG_TEXT_MAX);
 			buf_printf(b, "%s\n", text);
 			free(text);
 		}
@@ -502,13 +502,13 @@ static json_t *render_email(const struct notice *n)
 	} else {
 		buf_printf(&b, "%s\n\n", n->title);
 		if (present(r->summary)) {
-			text = clip(r->summary, LONG_TEXT_MAX);
+			text = notify_clip(r->summary, LONG_TEXT_MAX);
 			buf_printf(&b, "Summary: %s\n", text);
 			free(text);
 		}
 		buf_printf(&b, "TLP: %s\nState: %s\n", tlp_name(r->tlp), or_empty(r->state));
 		for (size_t i = 0; i < n->fact_count; i++) {
-			text = clip(n->facts[i].value, SHORT_TEXT_MAX);
+			text = notify_clip(n->facts[i].value, SHORT_TEXT_MAX);
 			buf_printf(&b, "%s: %s\n", n->facts[i].label, text);
 			free(text);
 		}
