@@ -700,6 +700,187 @@ enum ch_code store_chat_message_update(struct store *st, int64_t report_id,
 enum ch_code store_chat_report_withdraw(struct store *st, int64_t report_id, int64_t when,
 					struct ch_error *err);
 
+/* ---- Scoring facts ---------------------------------------------------------------- */
+
+struct score_facts; /* see score/score.h */
+
+/* Reads what scoring needs about one indicator: dates, sightings, the
+ * highest confidence, warnings, the organisations (or, for file ingests,
+ * sources) of its reports that are not withdrawn, and its links to
+ * ATT&CK reports and LE referrals. CH_NOT_FOUND when absent. */
+enum ch_code store_score_facts_get(struct store *st, enum ioc_type type, const char *value,
+				   struct score_facts *out, struct ch_error *err);
+
+struct store_score_filter {
+	int64_t since;          /* last or first seen at or after; 0 for any */
+	int type;               /* an enum ioc_type, or -1 for any */
+	enum tlp_level tlp_max; /* indicators whose least restrictive TLP is at most this */
+};
+
+/* Called once per indicator of a scan. value and facts are valid for the
+ * call only. A code other than CH_OK stops the scan, which returns it. */
+typedef enum ch_code (*store_score_facts_cb)(void *ctx, enum ioc_type type, const char *value,
+					     enum tlp_level tlp, const struct score_facts *facts);
+
+/* Calls cb for every indicator that passes the filter, in id order, with
+ * one query over the whole table, so it suits millions of indicators. */
+enum ch_code store_score_facts_scan(struct store *st, const struct store_score_filter *filter,
+				    store_score_facts_cb cb, void *ctx, struct ch_error *err);
+
+/* ---- Audience digests ---------------------------------------------------------- */
+
+/*
+ * The reports a digest may draw on: those the audience may read, at most
+ * tlp_max, created before until. Every audience reads CLEAR, GREEN and
+ * AMBER reports; org_id adds the AMBER+STRICT reports that name that
+ * organisation. RED reports and withdrawn reports are never in scope.
+ */
+struct store_digest_scope {
+	int64_t org_id;         /* 0 for none */
+	enum tlp_level tlp_max; /* AMBER+STRICT at most; RED is read as AMBER+STRICT */
+	bool referrals;         /* the audience reads the LE referral queue */
+	int64_t since;          /* period start, inclusive */
+	int64_t until;          /* period end, exclusive */
+};
+
+/* Digest categories of a report: its kind, or for a chat report the
+ * category of its channel. File ingests, ioc, feed and attack reports are
+ * IoCs. */
+enum store_digest_category {
+	STORE_DIGEST_IOCS = 0,
+	STORE_DIGEST_DISINFO,
+	STORE_DIGEST_DARKNET,
+	STORE_DIGEST_HUNTING,
+	STORE_DIGEST_VULN,
+	STORE_DIGEST_CATEGORY_COUNT
+};
+
+/* One indicator that a report in scope carried in the period. Every date
+ * and count comes from reports in scope only, except times_seen and
+ * confidence, which are the indicator's own. */
+struct store_digest_indicator {
+	int64_t id;
+	enum ioc_type type;
+	const char *value;        /* borrowed for the callback */
+	uint32_t warnings;        /* enum ioc_warning bits */
+	bool warnlisted;
+	int64_t times_seen;
+	int confidence;
+	int64_t first_seen;       /* earliest report in scope */
+	int64_t first_in_period;  /* earliest report in scope in the period */
+	int64_t last_seen;        /* latest report in scope */
+	bool has_previous;        /* a report in scope carried it before since */
+	int64_t previous;         /* the latest such report, when has_previous */
+	int organisations;        /* distinct organisations (sources for file ingests) */
+	int organisations_before; /* the same, counting only reports before since */
+	unsigned categories;      /* 1 << enum store_digest_category, period reports */
+	int referrals;            /* referrals naming it; 0 unless scope->referrals */
+	int attack_reports;       /* reports of kind attack that carry it */
+};
+
+typedef enum ch_code (*store_digest_indicator_cb)(void *ctx,
+						  const struct store_digest_indicator *ind,
+						  struct ch_error *err);
+
+/* Calls cb for each indicator carried in the period by a report in scope,
+ * in one grouped pass. A code other than CH_OK from cb stops the pass and
+ * is returned. */
+enum ch_code store_digest_indicators(struct store *st, const struct store_digest_scope *scope,
+				     store_digest_indicator_cb cb, void *ctx,
+				     struct ch_error *err);
+
+/* Reports in scope created in the period. */
+enum ch_code store_digest_report_count(struct store *st, const struct store_digest_scope *scope,
+				       int64_t *count, struct ch_error *err);
+
+/* Calls cb for each report in scope that names ATT&CK tactics, created in
+ * the period or in the period of the same length before it. tactics is a
+ * comma-separated list of tactic ids (an attack report's tactic) and
+ * catalogue shortnames (the tactics of its linked techniques), and may
+ * repeat a tactic. */
+typedef enum ch_code (*store_digest_tactics_cb)(void *ctx, bool current, const char *tactics,
+						struct ch_error *err);
+enum ch_code store_digest_tactics(struct store *st, const struct store_digest_scope *scope,
+				  store_digest_tactics_cb cb, void *ctx, struct ch_error *err);
+
+/* Vulnerability reports in scope in the period, grouped by country and
+ * sector. */
+struct store_digest_vuln_group {
+	char *country;
+	char *sector;           /* "" when the reports gave none */
+	int64_t organisations;  /* distinct organisation names, case-insensitive */
+	int64_t reports;
+	char *cves;             /* distinct CVE ids, comma-separated, sorted */
+};
+
+struct store_digest_vuln_list {
+	struct store_digest_vuln_group *items;
+	size_t count;
+};
+
+void store_digest_vuln_list_free(struct store_digest_vuln_list *list);
+/* Groups with the most organisations first. */
+enum ch_code store_digest_vulnerable(struct store *st, const struct store_digest_scope *scope,
+				     struct store_digest_vuln_list *out, struct ch_error *err);
+
+/* Hunting rules in scope in the period: reports of kind hunting and chat
+ * messages from hunting channels. */
+struct store_digest_rule {
+	int64_t report_id;
+	char *title;
+	char *rule_type;        /* "yara", "sigma", or NULL for a chat message */
+	int64_t created;
+};
+
+struct store_digest_rule_list {
+	struct store_digest_rule *items;
+	size_t count;
+	int64_t total;          /* before the limit */
+};
+
+void store_digest_rule_list_free(struct store_digest_rule_list *list);
+/* The newest limit rules and the total. */
+enum ch_code store_digest_rules(struct store *st, const struct store_digest_scope *scope,
+				size_t limit, struct store_digest_rule_list *out,
+				struct ch_error *err);
+
+/* One change to a referral in the period, with the referral's fields. */
+struct store_digest_referral_event {
+	int64_t referral_id;
+	char ref[32];           /* "LE-2026-0007" */
+	enum tlp_level tlp;
+	char *summary;
+	char *incident_type;
+	char *org;              /* the reporter's organisation */
+	char *state;            /* the referral's state now */
+	int64_t created;
+	int64_t time;           /* of the change */
+	char *action;           /* "create", "assign", "state", "close", "reopen", ... */
+	char *from_state;       /* NULL when the state did not change */
+	char *to_state;
+};
+
+struct store_digest_referral_list {
+	struct store_digest_referral_event *items;
+	size_t count;
+};
+
+void store_digest_referral_list_free(struct store_digest_referral_list *list);
+/* The creations and state changes of referrals in the period, by
+ * referral and then time, at any TLP: callers apply their own ceiling.
+ * Replies, attachments and assignments that keep the state are left out. */
+enum ch_code store_digest_referrals(struct store *st, int64_t since, int64_t until,
+				    struct store_digest_referral_list *out, struct ch_error *err);
+
+/* The end of the last recorded digest called name for audience, or 0. */
+enum ch_code store_digest_last_run(struct store *st, const char *name, const char *audience,
+				   int64_t *period_end, struct ch_error *err);
+/* Records a digest run; *fresh is false when (name, audience, period_end)
+ * was recorded before. */
+enum ch_code store_digest_record_run(struct store *st, const char *name, const char *audience,
+				     int64_t period_start, int64_t period_end, int64_t now,
+				     bool *fresh, struct ch_error *err);
+
 /* Referrals per state and outbox messages per state, for /metrics. */
 enum ch_code store_queue_counts(struct store *st, struct store_count_list *referrals,
 				struct store_count_list *outbox, struct ch_error *err);
