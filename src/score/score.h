@@ -76,6 +76,9 @@ struct score_breakdown {
 };
 
 const char *score_factor_name(enum score_factor f);
+/* Whether the warnings factor applies: a warning-list hit, or a private,
+ * loopback, link-local, documentation, reserved or multicast address. */
+bool score_penalised(const struct score_facts *facts);
 /* Scores an indicator at time now. Never fails. */
 double score_compute(const struct score_config *cfg, const struct score_facts *facts, int64_t now,
 		     struct score_breakdown *out);
