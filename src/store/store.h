@@ -700,6 +700,33 @@ enum ch_code store_chat_message_update(struct store *st, int64_t report_id,
 enum ch_code store_chat_report_withdraw(struct store *st, int64_t report_id, int64_t when,
 					struct ch_error *err);
 
+/* ---- Scoring facts ---------------------------------------------------------------- */
+
+struct score_facts; /* see score/score.h */
+
+/* Reads what scoring needs about one indicator: dates, sightings, the
+ * highest confidence, warnings, the organisations (or, for file ingests,
+ * sources) of its reports that are not withdrawn, and its links to
+ * ATT&CK reports and LE referrals. CH_NOT_FOUND when absent. */
+enum ch_code store_score_facts_get(struct store *st, enum ioc_type type, const char *value,
+				   struct score_facts *out, struct ch_error *err);
+
+struct store_score_filter {
+	int64_t since;          /* last or first seen at or after; 0 for any */
+	int type;               /* an enum ioc_type, or -1 for any */
+	enum tlp_level tlp_max; /* indicators whose least restrictive TLP is at most this */
+};
+
+/* Called once per indicator of a scan. value and facts are valid for the
+ * call only. A code other than CH_OK stops the scan, which returns it. */
+typedef enum ch_code (*store_score_facts_cb)(void *ctx, enum ioc_type type, const char *value,
+					     enum tlp_level tlp, const struct score_facts *facts);
+
+/* Calls cb for every indicator that passes the filter, in id order, with
+ * one query over the whole table, so it suits millions of indicators. */
+enum ch_code store_score_facts_scan(struct store *st, const struct store_score_filter *filter,
+				    store_score_facts_cb cb, void *ctx, struct ch_error *err);
+
 /* ---- Audience digests ---------------------------------------------------------- */
 
 /*
