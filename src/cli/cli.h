@@ -13,6 +13,7 @@
 #include "ioc/warnlist.h"
 #include "chat/chat.h"
 #include "notify/notify.h"
+#include "score/score.h"
 #include "store/store.h"
 #include "util/error.h"
 
@@ -61,6 +62,8 @@ int cli_load_warnlists(struct ioc_warnlists **out);
 int cli_load_notify(struct notify_config *out);
 /* Loads the chat workspaces of the same file; none without one. */
 int cli_load_chat(struct chat_config *out);
+/* Loads the scoring settings of the same file over the defaults. */
+int cli_load_scoring(struct score_config *out);
 
 /* Parses a whole decimal number between min and max; false for anything
  * else, such as "", "12x" or a value out of range. */

@@ -208,3 +208,17 @@ int cli_load_chat(struct chat_config *out)
 		return cli_fail(rc, &err);
 	return 0;
 }
+
+int cli_load_scoring(struct score_config *out)
+{
+	struct ch_error err = { 0 };
+	json_t *root = NULL;
+	enum ch_code rc = load_config_tree(&root, &err);
+
+	if (rc == CH_OK)
+		rc = score_config_load(root, out, &err);
+	json_decref(root);
+	if (rc != CH_OK)
+		return cli_fail(rc, &err);
+	return 0;
+}
