@@ -1,7 +1,9 @@
 /*
  * ctihub serve: the hub server. Opens (creating when missing) the
  * database, creates the first admin account on a fresh database and prints
- * its token once, then serves the JSON API until SIGTERM or SIGINT.
+ * its token once, then serves the JSON API until SIGTERM or SIGINT. Two
+ * threads run beside the HTTP workers: the outbox worker, and the digest
+ * scheduler when the configuration lists digests.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -11,7 +13,9 @@
 
 #include "cli/cli.h"
 #include "http/api.h"
+#include "formats/yaml_json.h"
 #include "policy/token.h"
+#include "schedule/schedule.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -43,11 +47,38 @@ static void print_help(void)
 	       "  --body-max BYTES    largest request body accepted (default 1048576)\n"
 	       "  --public-read       let readers without a token see TLP:CLEAR reports\n"
 	       "  --warninglist PATH  flag values found on this MISP warning list\n"
-	       "  --config PATH       configuration file: notification sinks and chat\n"
-	       "                      workspaces (default $CTIHUB_CONFIG; see\n"
-	       "                      docs/configuration.md and docs/chat.md)\n"
+	       "  --config PATH       configuration file: notification sinks, scheduled\n"
+	       "                      digests and chat workspaces (default\n"
+	       "                      $CTIHUB_CONFIG; see docs/configuration.md and\n"
+	       "                      docs/chat.md)\n"
 	       "  --db PATH           database file (default $CTIHUB_DB or ./ctihub.db)\n"
 	       "  -h, --help          show this help\n");
+}
+
+/* Loads the scheduled digests and the scoring settings from the
+ * configuration file, which cli_load_notify read before; without a file,
+ * no digests and the built-in scoring. */
+static int load_digests(const struct notify_config *notify, struct schedule_config *digests,
+			struct score_config *scoring)
+{
+	struct ch_error err = { 0 };
+	const char *path = cli_globals.config_path;
+	json_t *root = NULL;
+	enum ch_code rc = CH_OK;
+
+	score_config_default(scoring);
+	if (!path || !*path)
+		path = getenv("CTIHUB_CONFIG");
+	if (path && *path)
+		rc = yaml_json_load(path, &root, &err);
+	if (rc == CH_OK)
+		rc = score_config_load(root, scoring, &err);
+	if (rc == CH_OK)
+		rc = schedule_config_load(root, notify, digests, &err);
+	json_decref(root);
+	if (rc != CH_OK)
+		return cli_fail(rc, &err);
+	return 0;
 }
 
 /* Creates the first admin on an empty database and prints its token. */
@@ -106,6 +137,9 @@ int cmd_serve(int argc, char **argv)
 	struct notify_config notify = { 0 };
 	struct chat_config chat = { 0 };
 	struct notify_worker *worker = NULL;
+	struct schedule_config digests = { 0 };
+	struct score_config scoring;
+	struct schedule_worker *scheduler = NULL;
 	struct ch_error err = { 0 };
 	struct store *st = NULL;
 	long rate = 50, n;
@@ -154,6 +188,11 @@ int cmd_serve(int argc, char **argv)
 		status = cli_load_notify(&notify);
 	if (status == 0)
 		status = cli_load_chat(&chat);
+	/* Before any thread starts, because checking a schedule's time zone
+	 * sets TZ, which is not safe while other threads read the
+	 * environment. */
+	if (status == 0)
+		status = load_digests(&notify, &digests, &scoring);
 	if (status == 0)
 		status = cli_open_store(&st);
 	if (status == 0)
@@ -171,6 +210,15 @@ int cmd_serve(int argc, char **argv)
 	if (rc != CH_OK) {
 		status = cli_fail(rc, &err);
 		goto out;
+	}
+	if (digests.count > 0) {
+		rc = schedule_worker_start(cli_globals.db_path, &digests, &scoring, notify.poll,
+					   worker, &scheduler, &err);
+		if (rc != CH_OK) {
+			notify_worker_stop(worker);
+			status = cli_fail(rc, &err);
+			goto out;
+		}
 	}
 
 	app.db_path = cli_globals.db_path;
@@ -193,10 +241,12 @@ int cmd_serve(int argc, char **argv)
 	if (rc != CH_OK)
 		status = cli_fail(rc, &err);
 
+	schedule_worker_stop(scheduler);
 	notify_worker_stop(worker);
 	ratelimit_free(app.ratelimit);
 	ratelimit_free(app.client_ratelimit);
 out:
+	schedule_config_free(&digests);
 	notify_config_free(&notify);
 	chat_config_free(&chat);
 	ioc_warnlists_free(wl);
