@@ -49,17 +49,24 @@ check_eq "rerun bumps times_seen" 2 \
 	"$(sql "SELECT times_seen FROM indicators WHERE value = 'cdc.gov'")"
 
 out=$(ctihub digest --since 1d)
-check_contains "digest header" "ctihub digest from 2026-12-03T16:00:00Z to 2026-12-04T16:00:00Z" "$out"
-check_contains "digest by source" "demo-feeds" "$out"
-check_contains "digest top domain" "mediq-refund-portal.net" "$out"
-check_contains "digest warning list" "warninglist:Known-good public health sites (demo)" "$out"
-check_contains "digest private" "private" "$out"
+check_contains "digest header" "ctihub digest for member" "$out"
+check_contains "digest period" \
+	"2026-12-03T16:00:00Z to 2026-12-04T16:00:01Z, reports up to TLP:AMBER" "$out"
+check_contains "digest counts" "4 reports, 32 new indicators, 5 left out" "$out"
+check_contains "digest warning list" "on a warning list                    2" "$out"
+check_contains "digest private" "other warnings (private, reserved)   3" "$out"
+out=$(ctihub digest --since 1d --max-items 100)
+check_contains "digest lists a phishing domain" "mediq-refund-portal.net" "$out"
 out=$(ctihub digest --since 1d --format md)
-check_contains "markdown table" "| type | count |" "$out"
+check_contains "markdown table" "| type | value | score |" "$out"
 out=$(ctihub digest --since 1d --format json)
-check_contains "json new count" '"new_indicators":' "$out"
+check_contains "json new count" '"new_indicators": 32' "$out"
 python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$out"
 check_eq "digest json parses" 0 $?
+check_eq "digest json lists or counts each kept indicator" 27 "$(python3 -c '
+import json, sys
+s = json.load(sys.stdin)["indicators"]["iocs"]
+print(len(s["items"]) + s["more"])' <<<"$out")"
 
 # A period that starts after every sighting is empty.
 out=$(CTIHUB_NOW=1796500000 ctihub digest --since 1h --format json)
