@@ -32,8 +32,9 @@
 #define DIALOG_NONCE_BYTES 16
 #define DIALOG_NONCE_HEX (2 * DIALOG_NONCE_BYTES)
 #define DIALOG_MAC_HEX (2 * crypto_auth_hmacsha256_BYTES)
-/* Digits of the largest int64_t, so a longer EXPIRY is rejected. */
-#define DIALOG_EXPIRY_DIGITS 19
+/* Characters of the longest int64_t with its sign, so a longer EXPIRY is
+ * rejected. */
+#define DIALOG_EXPIRY_DIGITS 20
 /* "EXPIRY.NONCE.MAC" and its NUL. */
 #define DIALOG_STATE_SIZE (DIALOG_EXPIRY_DIGITS + 1 + DIALOG_NONCE_HEX + 1 + DIALOG_MAC_HEX + 1)
 /* The chat_events platform under which used nonces are recorded. */

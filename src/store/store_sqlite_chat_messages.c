@@ -365,7 +365,7 @@ static enum ch_code insert_readers(struct store *st, const struct store_chat_mes
 enum ch_code store_chat_message_create(struct store *st, const struct store_chat_message *in,
 				       int64_t *report_id, struct ch_error *err)
 {
-	int64_t source_id, parent, id;
+	int64_t source_id = 0, parent = 0, id = 0;
 	enum ch_code rc;
 
 	rc = store_source_ensure(st, in->source, &source_id, err);
