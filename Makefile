@@ -68,6 +68,7 @@ fuzz: $(FUZZ_BUILD)/build.ninja
 bench: build
 	./bench/run
 	./bench/http
+	./bench/digest
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) build-bench
