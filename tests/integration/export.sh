@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# ctihub export and explain on a small hand-made database: exact exports in
-# each format, the TLP ceiling, the counts of what was left out, the
-# scoring section of --config, and explain with the warning-list penalty
-# and the referral bonus. Then export and explain on real public feeds.
+# ctihub export and explain on a small hand-made database. The checks cover
+# exact exports in each format, the TLP ceiling, the counts of what was
+# left out, the scoring section of --config, and explain with the
+# warning-list penalty and the referral bonus. Then export and explain run
+# on real public feeds.
 . "$(dirname "$0")/lib.sh"
 
 NOW=1796385600 # 2026-12-04T12:00:00Z
