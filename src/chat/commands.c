@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "chat/forms.h"
-#include "digest/digest.h"
+#include "digest/digest2.h"
 #include "model/referral.h"
 #include "util/alloc.h"
 #include "util/log.h"
@@ -280,9 +280,15 @@ out:
 	free(ioc);
 }
 
+/* The caller's digest of the last 24 hours, in Markdown: their
+ * organisation's audience (every member's reports plus its own
+ * AMBER+STRICT ones), and the referral queue for LE users. Only the
+ * caller sees it. */
 static void run_digest(const struct chat_context *ctx, struct chat_reply *reply)
 {
-	struct digest d = { 0 };
+	struct digest_request req = { 0 };
+	struct digest_report *d = NULL;
+	struct score_config scoring;
 	struct ch_error err = { 0 };
 	struct principal who;
 	int64_t now = time_now();
@@ -292,23 +298,32 @@ static void run_digest(const struct chat_context *ctx, struct chat_reply *reply)
 		say_error(reply, &err);
 		return;
 	}
-	if (digest_build(ctx->st, now - 86400, now, &d, &err) != CH_OK) {
+	score_config_default(&scoring);
+	if (linked && who.role == ROLE_LE) {
+		req.audience.kind = DIGEST_AUDIENCE_LE;
+		snprintf(req.audience.key, sizeof(req.audience.key), "le");
+	} else {
+		req.audience.kind = DIGEST_AUDIENCE_ORG;
+		req.audience.org_id = who.org_id;
+		snprintf(req.audience.key, sizeof(req.audience.key), "you");
+	}
+	req.since = now - 86400;
+	req.until = now + 1;
+	req.tlp_max = TLP_AMBER_STRICT;
+	req.max_items = 5;
+	req.scoring = &scoring;
+
+	store_read_begin(ctx->st, NULL);
+	if (digest2_build(ctx->st, &req, &d, &err) != CH_OK ||
+	    digest2_render(d, DIGEST2_MARKDOWN, &reply->text, &err) != CH_OK) {
+		store_read_end(ctx->st);
+		buf_reset(&reply->text);
 		say_error(reply, &err);
+		digest2_free(d);
 		return;
 	}
-	/* NOTE: until digests are scoped per audience, this shows the whole
-	 * hub's indicators released at AMBER or below, which every member may
-	 * read, counted over every report. */
-	say(reply, "*Last 24 hours*: %lld new indicators", (long long)d.new_total);
-	for (size_t i = 0; i < d.by_type.count; i++)
-		say(reply, "%s %s %lld", i ? "," : "\n", d.by_type.items[i].key,
-		    (long long)d.by_type.items[i].count);
-	if (d.top_domains.count)
-		say(reply, "\nTop domains:");
-	for (size_t i = 0; i < d.top_domains.count; i++)
-		say(reply, "%s `%s` (%lld)", i ? "," : "", d.top_domains.items[i].key,
-		    (long long)d.top_domains.items[i].count);
-	digest_free(&d);
+	store_read_end(ctx->st);
+	digest2_free(d);
 }
 
 static void run_link(const struct chat_context *ctx, const char *text, struct chat_reply *reply)

@@ -137,7 +137,9 @@ check_contains "search: nothing" "knows nothing" "$(jget 'j["text"]')"
 slack_command U0ALICE C0IOC /ctisearch 'not a value'
 check_contains "search: not an indicator" "is not an indicator" "$(jget 'j["text"]')"
 slack_command U0ALICE C0IOC /ctidigest
-check_contains "digest" "new indicators" "$(jget 'j["text"]')"
+check_contains "digest" "ctihub digest for you" "$(jget 'j["text"]')"
+check_eq "digest: no other organisation's RED value" 0 "$(jget 'int("red-only.example" in j["text"])')"
+check_eq "digest: only for the caller" ephemeral "$(jget 'j["response_type"]')"
 slack_command U0ALICE C0IOC /nosuch
 check_contains "unknown command" "not a ctihub command" "$(jget 'j["text"]')"
 slack_command U0ALICE C0IOC /ioc 'indicators: <!channel> &amp; <https://x.example|click>; purpose: research'
