@@ -5,9 +5,10 @@
  * one per label for a host name and one per distinct prefix length for an
  * address. The entries of all "substring" lists form one Aho-Corasick
  * automaton, so they cost one pass over the value. The entries of all
- * "regex" lists are joined into one alternation per case flag, so a value
- * that matches none of them costs one regexec per flag; only a value that
- * matches one is tested entry by entry to find the first list.
+ * "regex" lists are joined into one alternation per case flag. A value
+ * that contains none of the entries' required literals skips regexec, a
+ * value that does costs one regexec per flag, and only a value that
+ * matches an alternation is tested entry by entry to find the first list.
  *
  * Every table maps a key to the index of the first list that contains it,
  * and a lookup returns the lowest index among its hits, so the result is
@@ -83,7 +84,16 @@ struct ioc_warnlists {
 	struct regex_source *regex_sources;
 	size_t regex_count;
 	struct regex_union unions[2]; /* [0] case-sensitive, [1] REG_ICASE */
+	/* Required literals of the union entries: a value that contains none
+	 * of them cannot match a union, so it skips regexec. Off when some
+	 * union entry has no literal of REGEX_LITERAL_MIN bytes. */
+	struct ioc_ac *regex_literals;
+	bool literal_filter;
 };
+
+/* Shortest required literal worth filtering on; a shorter one occurs in
+ * too many values to save work. */
+#define REGEX_LITERAL_MIN 3
 
 #define NO_LIST SIZE_MAX
 
@@ -133,6 +143,7 @@ void ioc_warnlists_free(struct ioc_warnlists *wl)
 	ioc_table_free(&wl->hostnames);
 	ioc_table_free(&wl->prefixes);
 	ioc_ac_free(wl->substrings);
+	ioc_ac_free(wl->regex_literals);
 	free_unions(wl);
 	free(wl->regex_sources);
 	free(wl);
@@ -345,6 +356,87 @@ static void index_substrings(struct ioc_warnlists *wl, size_t index)
 	ioc_ac_build(wl->substrings);
 }
 
+/* Returns the ']' that closes the bracket expression opening at p, or NULL. */
+static const char *bracket_end(const char *p)
+{
+	p++;
+	if (*p == '^')
+		p++;
+	if (*p == ']')
+		p++;
+	while (*p && *p != ']') {
+		if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+			const char *end = strchr(p + 2, p[1]);
+
+			while (end && end[1] != ']')
+				end = strchr(end + 1, p[1]);
+			if (!end)
+				return NULL;
+			p = end + 1;
+		}
+		p++;
+	}
+	return *p ? p : NULL;
+}
+
+/*
+ * Finds the longest run of literal characters that every match of a
+ * union-safe pattern contains, at most IOC_DOMAIN_MAX - 1 bytes, and
+ * returns its length (0 when there is none). Only characters outside
+ * groups count, and none when the pattern has an alternation outside
+ * groups. A character followed by '?', '*' or '{' is optional, so it ends
+ * the run; one followed by '+' ends the run after it.
+ */
+static size_t required_literal(const char *pattern, char out[IOC_DOMAIN_MAX])
+{
+	char run[IOC_DOMAIN_MAX];
+	size_t run_len = 0;
+	size_t best = 0;
+	long depth = 0;
+
+	for (const char *p = pattern; *p; p++) {
+		const char *next = p + 1;
+		int c = -1; /* the literal at p, or -1 */
+
+		/* An escaped punctuation character is a literal. An escaped letter
+		 * or digit, or \<, \>, \` and \' in glibc, is a class, anchor or
+		 * back-reference. */
+		if (*p == '\\') {
+			if (p[1] && strchr(".[]()*+?{}|^$\\/-_:@#%&=~!,;\"", p[1]))
+				c = (unsigned char)p[1];
+			next = p[1] ? p + 2 : p + 1;
+		} else if (*p == '|' && depth == 0) {
+			return 0;
+		} else if (*p == '[') {
+			next = bracket_end(p);
+			if (!next)
+				return 0;
+			next++;
+		} else if (*p == '(') {
+			depth++;
+		} else if (*p == ')') {
+			depth--;
+		} else if (!strchr(".^$?*+{}", *p)) {
+			c = (unsigned char)*p;
+		}
+		if (depth > 0 || (*next && strchr("?*{", *next)))
+			c = -1;
+
+		if (c >= 0 && run_len < sizeof(run) - 1)
+			run[run_len++] = (char)c;
+		else
+			run_len = 0;
+		if (run_len > best) {
+			best = run_len;
+			memcpy(out, run, run_len);
+		}
+		if (*next == '+')
+			run_len = 0;
+		p = next - 1;
+	}
+	return best;
+}
+
 /*
  * Whether "(pattern)" inside an alternation matches exactly what pattern
  * matches alone. That fails for a back-reference, whose group number would
@@ -362,24 +454,8 @@ static bool union_safe(const char *pattern)
 				return false;
 			p++;
 		} else if (*p == '[') {
-			p++;
-			if (*p == '^')
-				p++;
-			if (*p == ']')
-				p++;
-			while (*p && *p != ']') {
-				if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
-					const char *end = strchr(p + 2, p[1]);
-
-					while (end && end[1] != ']')
-						end = strchr(end + 1, p[1]);
-					if (!end)
-						return false;
-					p = end + 1;
-				}
-				p++;
-			}
-			if (!*p)
+			p = bracket_end(p);
+			if (!p)
 				return false;
 		} else if (*p == '(') {
 			depth++;
@@ -435,6 +511,26 @@ static void build_union(struct ioc_warnlists *wl, bool icase)
 	}
 }
 
+/* Rebuilds the automaton of the union entries' required literals. */
+static void build_literal_filter(struct ioc_warnlists *wl)
+{
+	char literal[IOC_DOMAIN_MAX];
+
+	ioc_ac_free(wl->regex_literals);
+	wl->regex_literals = ioc_ac_new();
+	wl->literal_filter = true;
+	for (size_t i = 0; i < wl->regex_count && wl->literal_filter; i++) {
+		size_t len;
+
+		if (!wl->regex_sources[i].in_union)
+			continue;
+		len = required_literal(wl->regex_sources[i].pattern, literal);
+		wl->literal_filter = len >= REGEX_LITERAL_MIN &&
+				     ioc_ac_add(wl->regex_literals, literal, len, 0);
+	}
+	ioc_ac_build(wl->regex_literals);
+}
+
 /* Adds the entries of the regex list at index to the sources and rebuilds
  * both unions. */
 static void index_regexes(struct ioc_warnlists *wl, size_t index)
@@ -454,6 +550,7 @@ static void index_regexes(struct ioc_warnlists *wl, size_t index)
 	free_unions(wl);
 	build_union(wl, false);
 	build_union(wl, true);
+	build_literal_filter(wl);
 }
 
 enum ch_code ioc_warnlists_load_file(struct ioc_warnlists *wl, const char *path,
@@ -679,11 +776,14 @@ static void match_indexed(const struct ioc_warnlists *wl, const struct ioc *ioc,
 	if (wl->regex_count == 0)
 		return;
 
-	/* A hit on a union says only that some entry matched; the entries
-	 * then say which list comes first. */
-	for (size_t i = 0; i < 2 && !union_hit; i++)
-		union_hit = wl->unions[i].ready &&
-			    regexec(&wl->unions[i].compiled, ioc->value, 0, NULL, 0) == 0;
+	/* A hit on a union shows only that some entry matched, so the entries
+	 * are then tested in load order to find the first list. */
+	if (!wl->literal_filter ||
+	    ioc_ac_find_min(wl->regex_literals, ioc->value, ioc->value_len) != IOC_AC_NONE) {
+		for (size_t i = 0; i < 2 && !union_hit; i++)
+			union_hit = wl->unions[i].ready &&
+				    regexec(&wl->unions[i].compiled, ioc->value, 0, NULL, 0) == 0;
+	}
 	match_regex_sources(wl, ioc->value, union_hit, best);
 }
 

@@ -177,6 +177,34 @@ static void test_regex_alternation(void **state)
 	ioc_warnlists_free(wl);
 }
 
+static void test_regex_required_literals(void **state)
+{
+	struct ioc_warnlists *wl = ioc_warnlists_new();
+
+	(void)state;
+	/* Each entry has a literal that every match contains, so values
+	 * without one skip regexec. Optional characters, repeats, escapes
+	 * that are classes and groups must not join that literal. */
+	load_list(wl, "{\"name\": \"literals\", \"type\": \"regex\", \"list\": "
+		      "[\"^x?yz\\\\.opt\\\\.org$\", \"^ab+cd\\\\.plus\\\\.com$\", "
+		      "\"^\\\\w+\\\\.wordy\\\\.net$\", \"^(de|fr)\\\\.grouped\\\\.eu$\", "
+		      "\"^q{0,2}rs\\\\.brace\\\\.io$\", \"/^MIXED\\\\.case\\\\.com$/i\", "
+		      "\"^abcdefg?\\\\.io$\"]}");
+	assert_match(wl, "yz.opt.org", "literals");
+	assert_match(wl, "xyz.opt.org", "literals");
+	assert_match(wl, "abbbcd.plus.com", "literals");
+	assert_match(wl, "acd.plus.com", NULL);
+	assert_match(wl, "w7.wordy.net", "literals");
+	assert_match(wl, "fr.grouped.eu", "literals");
+	assert_match(wl, "it.grouped.eu", NULL);
+	assert_match(wl, "qqrs.brace.io", "literals");
+	assert_match(wl, "rs.brace.io", "literals");
+	assert_match(wl, "mixed.case.com", "literals");
+	assert_match(wl, "abcdef.io", "literals");
+	assert_match(wl, "example.com", NULL);
+	ioc_warnlists_free(wl);
+}
+
 static void test_regex_back_reference(void **state)
 {
 	struct ioc_warnlists *wl = ioc_warnlists_new();
@@ -483,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_substring_and_regex),
 		cmocka_unit_test(test_substring_overlaps),
 		cmocka_unit_test(test_regex_alternation),
+		cmocka_unit_test(test_regex_required_literals),
 		cmocka_unit_test(test_regex_back_reference),
 		cmocka_unit_test(test_indexed_equals_scan),
 		cmocka_unit_test(test_random_substrings_equal_scan),
