@@ -69,6 +69,7 @@ bench: build
 	./bench/run
 	./bench/http
 	./bench/digest
+	./bench/warnlist
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) build-bench
