@@ -99,7 +99,8 @@ static enum ch_code import_path(struct store *st, const char *path, int depth, s
 		count++;
 	}
 	closedir(dir);
-	qsort(names, count, sizeof(*names), compare_names);
+	if (count > 0)
+		qsort(names, count, sizeof(*names), compare_names);
 
 	enum ch_code rc = CH_OK;
 

@@ -290,7 +290,9 @@ static enum ch_code collect(struct store *st, struct export_state *s, struct ch_
 			       EXPORT_ITEMS_MAX);
 	if (rc != CH_OK)
 		return rc;
-	qsort(s->items, s->count, sizeof(*s->items), compare_items);
+	/* qsort must not get a NULL array, even with no items. */
+	if (s->count > 0)
+		qsort(s->items, s->count, sizeof(*s->items), compare_items);
 	if (s->opts->max > 0 && s->count > (size_t)s->opts->max) {
 		s->dropped[DROP_MAX] = (int64_t)(s->count - (size_t)s->opts->max);
 		s->count = (size_t)s->opts->max;
