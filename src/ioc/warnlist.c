@@ -700,6 +700,12 @@ static void match_hostname(const struct ioc_warnlists *wl, const char *name, siz
 	}
 }
 
+/* NOTE: this costs one hash probe per prefix length present in the lists,
+ * up to 33 for IPv4 and 129 for IPv6. With generated lists of 25 IPv4 and
+ * 49 IPv6 lengths (and generated substring and regex lists), bench/warnlist
+ * measured about 1.3 million address checks per second, against about 11
+ * million with the shared hostname lists alone. A radix tree would bound
+ * the prefix part by the address length instead. */
 static void match_prefix(const struct ioc_warnlists *wl, const char *value, size_t *best)
 {
 	uint8_t addr[16];
