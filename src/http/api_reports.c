@@ -3,6 +3,7 @@
  * one, and list with filters. TLP decides who reads what; see
  * policy/access.h.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,12 +114,18 @@ out:
 	json_decref(body);
 }
 
+/* Reads a positive whole number written with digits only: no sign, no
+ * spaces, no leading zero, and no overflow. */
 static bool parse_id(const char *text, int64_t *id)
 {
 	char *end;
-	long long v = strtoll(text, &end, 10);
+	long long v;
 
-	if (end == text || *end || v <= 0)
+	if (*text < '1' || *text > '9')
+		return false;
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (*end || errno || v <= 0)
 		return false;
 	*id = v;
 	return true;

@@ -417,6 +417,15 @@ limit=501|limit
 limit=ten|limit
 before=abc|before
 before=-5|before
+limit=+5|limit
+limit=%205|limit
+limit=05|limit
+before=99999999999999999999|before
 EOF
+
+for id in +1 %201 01 99999999999999999999; do
+	req GET "/api/v1/reports/$id" "$TOKEN"
+	check_error "report id $id" 404 not_found id
+done
 
 finish
