@@ -3,7 +3,9 @@
  */
 #include "util/timeutil.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -71,9 +73,38 @@ int64_t time_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Reads the end of an ISO 8601 time: nothing or "Z" for UTC, or an
+ * offset "+01:00", "-0530" or "+01", into seconds east of UTC. */
+static bool parse_zone(const char *s, long *offset)
+{
+	int sign, hours, minutes = 0;
+
+	*offset = 0;
+	if (*s == '\0' || strcmp(s, "Z") == 0)
+		return true;
+	if ((s[0] != '+' && s[0] != '-') || !isdigit((unsigned char)s[1]) ||
+	    !isdigit((unsigned char)s[2]))
+		return false;
+	sign = s[0] == '-' ? -1 : 1;
+	hours = (s[1] - '0') * 10 + (s[2] - '0');
+	s += 3;
+	if (*s == ':')
+		s++;
+	if (*s) {
+		if (!isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]) || s[2])
+			return false;
+		minutes = (s[0] - '0') * 10 + (s[1] - '0');
+	}
+	if (hours > 23 || minutes > 59)
+		return false;
+	*offset = sign * (long)(hours * 3600 + minutes * 60);
+	return true;
+}
+
 enum ch_code time_parse_iso(const char *text, int64_t *t, struct ch_error *err)
 {
 	struct tm tm = { 0 };
+	long offset;
 	const char *end;
 	char *num_end;
 	long long plain;
@@ -88,9 +119,11 @@ enum ch_code time_parse_iso(const char *text, int64_t *t, struct ch_error *err)
 		memset(&tm, 0, sizeof(tm));
 		end = strptime(text, "%Y-%m-%d", &tm);
 	}
-	if (!end || (*end != '\0' && strcmp(end, "Z") != 0))
+	if (!end || !parse_zone(end, &offset))
 		return ch_fail(err, CH_INVALID,
-			       "invalid time '%s': use ISO 8601 UTC such as 2026-12-04T20:15:17Z", text);
-	*t = (int64_t)timegm(&tm);
+			       "invalid time '%s': use ISO 8601 such as 2026-12-04T20:15:17Z or "
+			       "2026-12-04T21:15:17+01:00",
+			       text);
+	*t = (int64_t)timegm(&tm) - offset;
 	return CH_OK;
 }

@@ -15,8 +15,9 @@
 int64_t time_now(void);
 /* Milliseconds on a monotonic clock, for rate limits and durations. */
 int64_t time_now_ms(void);
-/* Parses an ISO 8601 UTC time such as "2026-12-04T20:15:17Z" (seconds and
- * the Z optional) or a plain Unix time. */
+/* Parses an ISO 8601 time such as "2026-12-04T20:15:17Z" or
+ * "2026-12-04T21:15:17+01:00" (the time of day and the zone optional; no
+ * zone means UTC), or a plain Unix time. */
 enum ch_code time_parse_iso(const char *text, int64_t *t, struct ch_error *err);
 /* Writes "2026-12-04T20:15:17Z" into out (at least TIME_ISO_MAX bytes). */
 void time_format_iso(int64_t t, char *out, size_t cap);

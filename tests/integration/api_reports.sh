@@ -423,6 +423,9 @@ limit=05|limit
 before=99999999999999999999|before
 EOF
 
+req GET "/api/v1/reports?since=2026-01-01T01:00:00%2B01:00&limit=1" "$TOKEN"
+check_code "since with a zone offset" 200
+
 for id in +1 %201 01 99999999999999999999; do
 	req GET "/api/v1/reports/$id" "$TOKEN"
 	check_error "report id $id" 404 not_found id

@@ -120,6 +120,36 @@ static void tlp_accepts_white_and_prefix(void **state)
 	assert_non_null(strstr(err.message, "'orange'"));
 }
 
+static void time_iso_parse_zones(void **state)
+{
+	static const struct {
+		const char *text;
+		int64_t t;
+	} good[] = {
+		{ "2026-12-04T20:15:17Z", 1796415317 },
+		{ "2026-12-04T20:15:17", 1796415317 },
+		{ "2026-12-04T21:15:17+01:00", 1796415317 },
+		{ "2026-12-04T21:15:17+0100", 1796415317 },
+		{ "2026-12-04T21:15:17+01", 1796415317 },
+		{ "2026-12-04T14:45:17-05:30", 1796415317 },
+		{ "2026-12-04", 1796342400 },
+		{ "1796415317", 1796415317 },
+	};
+	static const char *const bad[] = { "2026-12-04T20:15:17+1", "2026-12-04T20:15:17+24:00",
+					   "2026-12-04T20:15:17+01:60", "2026-12-04T20:15:17 Z",
+					   "2026-12-04T20:15:17+01:00x", "yesterday" };
+	struct ch_error err = { 0 };
+	int64_t t;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(time_parse_iso(good[i].text, &t, &err), CH_OK);
+		assert_int_equal(t, good[i].t);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(time_parse_iso(bad[i], &t, &err), CH_INVALID);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -129,6 +159,7 @@ int main(void)
 		cmocka_unit_test(duration_units),
 		cmocka_unit_test(duration_rejects_bad_input),
 		cmocka_unit_test(time_iso_format),
+		cmocka_unit_test(time_iso_parse_zones),
 		cmocka_unit_test(tlp_names_round_trip),
 		cmocka_unit_test(tlp_accepts_white_and_prefix),
 	};
