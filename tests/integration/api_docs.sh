@@ -23,32 +23,10 @@ check_contains "serve prints the admin token" cth_ "$ADMIN_TOKEN"
 export CTIHUB_URL=$API_URL
 export ADMIN_TOKEN
 
-# run_line COMMAND: runs one documented command in this shell (so its
-# variables persist) from the work folder, with output in $TEST_DIR/out.
-run_line() {
-	local here=$PWD
-
-	cd "$work" || return 99
-	eval "$1" >"$TEST_DIR/out" 2>&1
-	line_status=$?
-	cd "$here" || return 99
-}
-
-commands=0
-while IFS= read -r cmd; do
-	expected=$(expected_status "$cmd")
-	commands=$((commands + 1))
-	run_line "$cmd"
-	if [ "$line_status" = "$expected" ]; then
-		pass
-	else
-		fail "api.md: '$cmd' exited $line_status, expected $expected; output:
-$(head -c 2000 "$TEST_DIR/out")"
-	fi
-done < <(console_commands "$DOC")
+run_doc_commands "$DOC" "$work"
 
 # Guards against a change in the block markup that would skip every example.
-check_eq "api.md has its examples" 1 "$([ "$commands" -ge 30 ] && echo 1)"
+check_eq "api.md has its examples" 1 "$([ "$doc_commands" -ge 30 ] && echo 1)"
 
 # The README's server walk-through, run as a new user would after `make run`,
 # with its fixed address and binary path pointed at this test's server.

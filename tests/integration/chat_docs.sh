@@ -34,32 +34,10 @@ check_contains "the document has a Slack workspace" "platform: slack" "$(cat "$w
 api_start --config "$work/chat.yaml" --rate-limit 0 || { finish; exit 1; }
 export CTIHUB_URL=$API_URL
 
-run_line() {
-	local here=$PWD
+run_doc_commands "$DOC" "$work"
+check_eq "chat.md has its examples" 1 "$([ "$doc_commands" -ge 20 ] && echo 1)"
 
-	cd "$work" || return 99
-	eval "$1" >"$TEST_DIR/out" 2>&1
-	line_status=$?
-	cd "$here" || return 99
-}
-
-commands=0
-declare -a outputs
-while IFS= read -r cmd; do
-	expected=$(expected_status "$cmd")
-	commands=$((commands + 1))
-	run_line "$cmd"
-	outputs[$commands]=$(cat "$TEST_DIR/out")
-	if [ "$line_status" = "$expected" ]; then
-		pass
-	else
-		fail "chat.md: '$cmd' exited $line_status, expected $expected; output:
-$(head -c 2000 "$TEST_DIR/out")"
-	fi
-done < <(console_commands "$DOC")
-check_eq "chat.md has its examples" 1 "$([ "$commands" -ge 20 ] && echo 1)"
-
-all=$(printf '%s\n' "${outputs[@]}")
+all=$(cat "$TEST_DIR/doc.out")
 check_contains "linked" "now linked to the ctihub account alice" "$all"
 check_contains "LE refused to a member" "Only law-enforcement users" "$all"
 check_contains "reply sent" "Reply added to LE-" "$all"

@@ -16,51 +16,10 @@
 # - the configuration rejects an unknown key, a bad schedule, an unknown
 #   time zone and an unknown sink.
 . "$(dirname "$0")/api_lib.sh"
+. "$(dirname "$0")/mock_lib.sh"
 
-MOCK="$CTIHUB_SOURCE_ROOT/tests/integration/mock_receiver.py"
 HOOK_LOG="$TEST_DIR/hook.jsonl"
 MAIL_LOG="$TEST_DIR/mail.jsonl"
-mock_pids=()
-
-digest_cleanup() {
-	local pid
-
-	for pid in "${mock_pids[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	api_cleanup
-}
-trap digest_cleanup EXIT
-
-SMTP_PYTHON=""
-for candidate in python3 /usr/bin/python3; do
-	if "$candidate" -c 'import aiosmtpd' 2>/dev/null; then
-		SMTP_PYTHON=$candidate
-		break
-	fi
-done
-if [ -z "$SMTP_PYTHON" ]; then
-	echo "FAIL: no python3 with aiosmtpd found; install python3-aiosmtpd (scripts/bootstrap does)" >&2
-	exit 1
-fi
-
-# start_mock PYTHON PORT_FILE [ARGS...]: starts a mock receiver and waits
-# up to 10 s for it to write its port.
-start_mock() {
-	local python=$1 port_file=$2 i
-	shift 2
-
-	rm -f "$port_file"
-	"$python" "$MOCK" --port-file "$port_file" "$@" 2>>"$TEST_DIR/mock.err" &
-	mock_pids+=($!)
-	for i in $(seq 100); do
-		[ -s "$port_file" ] && return 0
-		sleep 0.1
-	done
-	fail "mock receiver $* did not start; $(tail -5 "$TEST_DIR/mock.err")"
-	exit 1
-}
 
 epoch() {
 	date -u -d "$1" +%s
@@ -124,9 +83,9 @@ stop_server() {
 }
 
 HOOK_PORT=$(random_port)
-start_mock python3 "$TEST_DIR/hook.port" --log "$HOOK_LOG"
+start_mock python3 "$TEST_DIR/hook.port" --log "$HOOK_LOG" || { finish; exit 1; }
 HOOK_PORT=$(cat "$TEST_DIR/hook.port")
-start_mock "$SMTP_PYTHON" "$TEST_DIR/smtp.port" --smtp --log "$MAIL_LOG"
+start_mock "$SMTP_PYTHON" "$TEST_DIR/smtp.port" --smtp --log "$MAIL_LOG" || { finish; exit 1; }
 SMTP_PORT=$(cat "$TEST_DIR/smtp.port")
 
 export CTIHUB_CONFIG="$TEST_DIR/ctihub.yaml"

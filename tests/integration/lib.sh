@@ -91,6 +91,33 @@ expected_status() {
 	fi
 }
 
+# run_doc_commands DOC WORKDIR: runs every documented command of DOC
+# (console_commands) in order, in this shell so that variables set by one
+# line reach the next, from WORKDIR. Each must exit as expected_status
+# says. The last command's output is in $TEST_DIR/out, every output in
+# $TEST_DIR/doc.out, and doc_commands counts the commands.
+run_doc_commands() {
+	local doc=$1 workdir=$2 here=$PWD cmd expected line_status
+
+	doc_commands=0
+	: >"$TEST_DIR/doc.out"
+	while IFS= read -r cmd; do
+		expected=$(expected_status "$cmd")
+		doc_commands=$((doc_commands + 1))
+		cd "$workdir" || return 99
+		eval "$cmd" >"$TEST_DIR/out" 2>&1
+		line_status=$?
+		cd "$here" || return 99
+		cat "$TEST_DIR/out" >>"$TEST_DIR/doc.out"
+		if [ "$line_status" = "$expected" ]; then
+			pass
+		else
+			fail "$(basename "$doc"): '$cmd' exited $line_status, expected $expected; output:
+$(head -c 2000 "$TEST_DIR/out")"
+		fi
+	done < <(console_commands "$doc")
+}
+
 finish() {
 	printf '%d passed, %d failed\n' "$passed" "$failed"
 	[ "$failed" -eq 0 ]

@@ -37,28 +37,8 @@ export CTIHUB_CONFIG="$work/ctihub.yaml"
 api_start || { finish; exit 1; }
 export CTIHUB_URL=$API_URL
 
-run_line() {
-	local here=$PWD
-
-	cd "$work" || return 99
-	eval "$1" >"$TEST_DIR/out" 2>&1
-	line_status=$?
-	cd "$here" || return 99
-}
-
-commands=0
-while IFS= read -r cmd; do
-	expected=$(expected_status "$cmd")
-	commands=$((commands + 1))
-	run_line "$cmd"
-	if [ "$line_status" = "$expected" ]; then
-		pass
-	else
-		fail "referrals.md: '$cmd' exited $line_status, expected $expected; output:
-$(head -c 2000 "$TEST_DIR/out")"
-	fi
-done < <(console_commands "$DOC")
-check_eq "referrals.md has its examples" 1 "$([ "$commands" -ge 15 ] && echo 1)"
+run_doc_commands "$DOC" "$work"
+check_eq "referrals.md has its examples" 1 "$([ "$doc_commands" -ge 15 ] && echo 1)"
 
 # The last command listed the events the receiver got; the document shows
 # them after it.
