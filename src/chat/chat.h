@@ -44,7 +44,7 @@ enum chat_platform {
 /* "slack" or "mattermost", as stored in chat_identities.platform. */
 const char *chat_platform_name(enum chat_platform platform);
 
-/* What a channel carries; its messages become reports of kind "chat"
+/* The category of a channel. Its messages become reports of kind "chat"
  * with this category in their fields. */
 enum chat_category {
 	CHAT_CATEGORY_IOC = 0,   /* "iocs" */
@@ -61,7 +61,7 @@ struct chat_channel {
 	char *id;                 /* C0123ABC, or a Mattermost channel id */
 	enum chat_category category;
 	enum tlp_level tlp;       /* TLP of reports made from its messages (default AMBER) */
-	enum tlp_level ceiling;   /* most restrictive TLP an in-channel answer may carry */
+	enum tlp_level ceiling;   /* most restrictive TLP an in-channel reply may carry */
 	bool ingest;              /* store its messages (default true) */
 };
 
@@ -165,7 +165,7 @@ void chat_reply_free(struct chat_reply *reply);
  * operator allows it, a member account of the workspace's default
  * organisation that the bridge makes on first use (named "chat:HASH:USER";
  * *linked is false for it, and /ctilink replaces it). CH_UNAUTHORIZED with
- * a message that says how to link otherwise. */
+ * a message that explains how to link otherwise. */
 enum ch_code chat_principal(const struct chat_context *ctx, struct principal *who,
 			    bool *linked, struct ch_error *err);
 
@@ -185,7 +185,7 @@ enum ch_code chat_link_code_redeem(const struct chat_context *ctx, const char *c
 				   struct principal *who, struct ch_error *err);
 
 /* Runs a slash command with its text. Never fails: problems become an
- * ephemeral reply that says what to do. */
+ * ephemeral reply that explains what to do. */
 void chat_command_run(const struct chat_context *ctx, enum chat_command cmd, const char *text,
 		      struct chat_reply *reply);
 

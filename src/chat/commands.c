@@ -1,8 +1,8 @@
 /*
  * The slash commands, platform-neutral: each takes the command's text and
  * fills a struct chat_reply that slack.c or mattermost.c turns into the
- * platform's JSON. Problems become an ephemeral reply that tells the user what to do,
- * so the user never sees a bare HTTP error.
+ * platform's JSON. Problems become an ephemeral reply that explains what
+ * to do, so the user never gets a bare HTTP error.
  */
 #include <ctype.h>
 #include <stdarg.h>

@@ -1,7 +1,7 @@
 /*
  * The HTTP routes of the chat bridge, called by the server core like the
  * API handlers. Each handler finds the workspace, verifies the request
- * before acting on it, and answers in the platform's JSON.
+ * before acting on it, and replies in the platform's JSON.
  */
 #ifndef CTIHUB_CHAT_HANDLERS_H
 #define CTIHUB_CHAT_HANDLERS_H
@@ -34,9 +34,9 @@ bool chat_context_from_request(struct http_request *req, struct http_response *r
  * a reply is never lost to one bad byte. */
 json_t *chat_json_text(const char *text, size_t len);
 
-/* Opens the form a command asked for (reply->open_form). True when it
- * opened, so the form is the answer; otherwise the reply text says why
- * not and how to type the fields instead. */
+/* Opens the form a command requested (reply->open_form). Returns true
+ * when it opened, so the form replaces the reply. Otherwise the reply text
+ * explains why not and how to type the fields instead. */
 bool chat_open_requested_form(const struct chat_context *ctx, struct chat_reply *reply);
 
 #endif

@@ -38,7 +38,7 @@ const char *ioc_warnlists_match(const struct ioc_warnlists *wl, const struct ioc
 /* Returns what ioc_warnlists_match returns, but tests every entry of the
  * substring and regex lists one by one, as ctihub did before those lists
  * were indexed. It is the reference for tests and the baseline of
- * bench/warnlist; callers that only want the answer use
+ * bench/warnlist; callers that only need the result use
  * ioc_warnlists_match. */
 const char *ioc_warnlists_match_scan(const struct ioc_warnlists *wl, const struct ioc *ioc);
 

@@ -44,7 +44,7 @@ void score_config_default(struct score_config *cfg);
 enum ch_code score_config_load(const json_t *root, struct score_config *cfg,
 			       struct ch_error *err);
 
-/* What the store knows about one indicator, as scoring needs it. */
+/* The facts about one indicator that scoring reads from the store. */
 struct score_facts {
 	enum ioc_type type;
 	int64_t first_seen;

@@ -129,7 +129,7 @@ const char *const sqlite_migrations[] = {
 
 	/* 6: the LE referral queue and the notification outbox. A referral's
 	 * number is unique per year (LE-2026-0001); its history, replies,
-	 * attachments and links hang off it. The outbox holds one row per
+	 * attachments and links hang off it. The outbox has one row per
 	 * message and sink, written in the transaction of the change it
 	 * announces, so a crash between commit and delivery loses nothing. */
 	"CREATE TABLE referrals ("
