@@ -47,6 +47,14 @@ wait_healthz() {
 	return 1
 }
 
+# keep_admin_token: takes the admin token from the last server's output,
+# when it printed one.
+keep_admin_token() {
+	if grep -q '^cth_' "$SERVER_OUT"; then
+		ADMIN_TOKEN=$(grep -m1 '^cth_' "$SERVER_OUT")
+	fi
+}
+
 # api_start [SERVE OPTIONS...]: starts a server on a free loopback port
 # and sets SERVER_PID, API_URL, SERVER_LOG and ADMIN_TOKEN (when the
 # database was fresh). Returns 1 after recording a failure.
@@ -63,9 +71,7 @@ api_start() {
 		if wait_healthz "http://127.0.0.1:$port" "$pid"; then
 			SERVER_PID=$pid
 			API_URL="http://127.0.0.1:$port"
-			if grep -q '^cth_' "$SERVER_OUT"; then
-				ADMIN_TOKEN=$(grep -m1 '^cth_' "$SERVER_OUT")
-			fi
+			keep_admin_token
 			return 0
 		fi
 		if kill -0 "$pid" 2>/dev/null; then
@@ -76,6 +82,9 @@ $(tail -20 "$SERVER_LOG")"
 			return 1
 		fi
 		wait "$pid" 2>/dev/null
+		# The admin is made before the port is bound, so a start that lost
+		# the port may have printed the only token.
+		keep_admin_token
 		# Another process uses the port, so try the next one.
 		grep -q 'in use' "$SERVER_LOG" && continue
 		fail "serve exited at start; log:
