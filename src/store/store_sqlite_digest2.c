@@ -1,37 +1,17 @@
 /*
- * SQLite backend: the queries of audience digests. Each section of a
- * digest is one statement over the reports in scope (IN_SCOPE below),
- * found by time through the reports_created index; indicators are read in
- * one grouped pass that follows report_indicators by indicator id, so no
- * statement runs once per indicator from C.
+ * SQLite backend: the report queries of audience digests. Each section of
+ * a digest is one statement over the reports in scope (DIGEST_IN_SCOPE in
+ * digest_scope_sql.h), found by time through the reports_created index.
+ * The indicators of a digest are read in store_sqlite_digest_scan.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/sqlite_private.h"
+#include "store/digest_scope_sql.h"
 #include "util/alloc.h"
 
-/* The audience's read rule on report r, narrowed by the sink's ceiling.
- * :tlp_max is at most 3, so RED reports never match; :org is -1 for an
- * audience without an organisation. */
-#define IN_SCOPE                                                                        \
-	"(r.withdrawn IS NULL AND r.tlp <= :tlp_max"                                    \
-	" AND (r.tlp <= 2 OR (r.tlp = 3 AND EXISTS (SELECT 1 FROM report_orgs ro"       \
-	"     WHERE ro.report_id = r.id AND ro.org_id = :org))))"
-
-/* The enum store_digest_category of report r. */
-#define CATEGORY                                                                        \
-	"(CASE r.kind WHEN 'disinfo' THEN 1 WHEN 'darknet' THEN 2 WHEN 'hunting' THEN 3"  \
-	" WHEN 'vuln' THEN 4 WHEN 'chat' THEN (CASE json_extract(r.fields, '$.category')" \
-	"   WHEN 'disinfo' THEN 1 WHEN 'darknet' THEN 2 WHEN 'hunting' THEN 3 ELSE 0 END)" \
-	" ELSE 0 END)"
-
-/* Organisations count once each; a file ingest has no organisation, so
- * its source stands in for one (negated, since both ids start at 1). */
-#define ORG_KEY "coalesce(r.org_id, -r.source_id)"
-
-static void bind_named(sqlite3_stmt *stmt, const char *name, int64_t value)
+void store_sqlite_bind_named(sqlite3_stmt *stmt, const char *name, int64_t value)
 {
 	int index = sqlite3_bind_parameter_index(stmt, name);
 
@@ -39,97 +19,16 @@ static void bind_named(sqlite3_stmt *stmt, const char *name, int64_t value)
 		sqlite3_bind_int64(stmt, index, value);
 }
 
-static void bind_scope(sqlite3_stmt *stmt, const struct store_digest_scope *scope)
+void store_sqlite_bind_digest_scope(sqlite3_stmt *stmt, const struct store_digest_scope *scope)
 {
 	enum tlp_level max = scope->tlp_max > TLP_AMBER_STRICT ? TLP_AMBER_STRICT : scope->tlp_max;
 
-	bind_named(stmt, ":tlp_max", (int64_t)max);
-	bind_named(stmt, ":org", scope->org_id > 0 ? scope->org_id : -1);
-	bind_named(stmt, ":since", scope->since);
-	bind_named(stmt, ":until", scope->until);
-	bind_named(stmt, ":previous", scope->since - (scope->until - scope->since));
-	bind_named(stmt, ":referrals", scope->referrals ? 1 : 0);
-}
-
-/* ---- Indicators ------------------------------------------------------------- */
-
-/*
- * cand holds the indicators of period reports in scope; the outer pass
- * reads every report in scope that carries one of them, up to until. The
- * CROSS JOINs fix that order, so SQLite walks report_indicators by
- * indicator id instead of scanning reports. SUM(DISTINCT 1 << category)
- * is a bitwise OR, because each term is a distinct power of two.
- */
-static const char indicators_sql[] =
-	"WITH cand(iid) AS (SELECT DISTINCT ri.indicator_id FROM reports r"
-	"  JOIN report_indicators ri ON ri.report_id = r.id"
-	"  WHERE r.created >= :since AND r.created < :until AND " IN_SCOPE ")"
-	" SELECT i.id, i.type, i.value, i.warnings, i.warnlist IS NOT NULL, i.times_seen,"
-	"  i.confidence, MIN(r.created),"
-	"  MIN(CASE WHEN r.created >= :since THEN r.created END), MAX(r.created),"
-	"  MAX(CASE WHEN r.created < :since THEN r.created END),"
-	"  COUNT(DISTINCT " ORG_KEY "),"
-	"  COUNT(DISTINCT CASE WHEN r.created < :since THEN " ORG_KEY " END),"
-	"  SUM(DISTINCT CASE WHEN r.created >= :since THEN 1 << " CATEGORY " END),"
-	"  CASE WHEN :referrals THEN (SELECT COUNT(*) FROM referral_indicators rf"
-	"    WHERE rf.indicator_id = i.id) ELSE 0 END,"
-	"  COUNT(DISTINCT CASE WHEN r.kind = 'attack' THEN r.id END)"
-	" FROM cand c CROSS JOIN report_indicators ri CROSS JOIN reports r"
-	" CROSS JOIN indicators i"
-	" WHERE ri.indicator_id = c.iid AND r.id = ri.report_id AND i.id = c.iid"
-	"  AND r.created < :until AND " IN_SCOPE " GROUP BY i.id";
-
-static void read_indicator(sqlite3_stmt *stmt, struct store_digest_indicator *ind)
-{
-	const char *type = (const char *)sqlite3_column_text(stmt, 1);
-	const char *value = (const char *)sqlite3_column_text(stmt, 2);
-
-	memset(ind, 0, sizeof(*ind));
-	ind->id = sqlite3_column_int64(stmt, 0);
-	if (!type || ioc_type_from_name(type, &ind->type, NULL) != CH_OK)
-		ind->type = IOC_NONE;
-	ind->value = value ? value : "";
-	ind->warnings = (uint32_t)sqlite3_column_int64(stmt, 3);
-	ind->warnlisted = sqlite3_column_int(stmt, 4) != 0;
-	ind->times_seen = sqlite3_column_int64(stmt, 5);
-	ind->confidence = sqlite3_column_int(stmt, 6);
-	ind->first_seen = sqlite3_column_int64(stmt, 7);
-	ind->first_in_period = sqlite3_column_int64(stmt, 8);
-	ind->last_seen = sqlite3_column_int64(stmt, 9);
-	ind->has_previous = sqlite3_column_type(stmt, 10) != SQLITE_NULL;
-	ind->previous = ind->has_previous ? sqlite3_column_int64(stmt, 10) : 0;
-	ind->organisations = sqlite3_column_int(stmt, 11);
-	ind->organisations_before = sqlite3_column_int(stmt, 12);
-	ind->categories = (unsigned)sqlite3_column_int64(stmt, 13);
-	ind->referrals = sqlite3_column_int(stmt, 14);
-	ind->attack_reports = sqlite3_column_int(stmt, 15);
-}
-
-enum ch_code store_digest_indicators(struct store *st, const struct store_digest_scope *scope,
-				     store_digest_indicator_cb cb, void *ctx,
-				     struct ch_error *err)
-{
-	struct store_digest_indicator ind;
-	sqlite3_stmt *stmt = NULL;
-	enum ch_code rc = CH_OK;
-	int step;
-
-	if (store_sqlite_statement(st, indicators_sql, &stmt) != SQLITE_OK)
-		return store_sqlite_fail(st, err, "preparing the digest indicator query");
-	bind_scope(stmt, scope);
-
-	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-		read_indicator(stmt, &ind);
-		if (ind.type == IOC_NONE)
-			continue;
-		rc = cb(ctx, &ind, err);
-		if (rc != CH_OK)
-			break;
-	}
-	if (rc == CH_OK && step != SQLITE_DONE)
-		rc = store_sqlite_fail(st, err, "reading the digest indicators");
-	store_sqlite_release(st, stmt);
-	return rc;
+	store_sqlite_bind_named(stmt, ":tlp_max", (int64_t)max);
+	store_sqlite_bind_named(stmt, ":org", scope->org_id > 0 ? scope->org_id : -1);
+	store_sqlite_bind_named(stmt, ":since", scope->since);
+	store_sqlite_bind_named(stmt, ":until", scope->until);
+	store_sqlite_bind_named(stmt, ":previous", scope->since - (scope->until - scope->since));
+	store_sqlite_bind_named(stmt, ":referrals", scope->referrals ? 1 : 0);
 }
 
 enum ch_code store_digest_report_count(struct store *st, const struct store_digest_scope *scope,
@@ -139,9 +38,9 @@ enum ch_code store_digest_report_count(struct store *st, const struct store_dige
 	enum ch_code rc = CH_OK;
 
 	if (store_sqlite_statement(st, "SELECT COUNT(*) FROM reports r WHERE r.created >= :since"
-			       " AND r.created < :until AND " IN_SCOPE, &stmt) != SQLITE_OK)
+			       " AND r.created < :until AND " DIGEST_IN_SCOPE, &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the digest report count");
-	bind_scope(stmt, scope);
+	store_sqlite_bind_digest_scope(stmt, scope);
 	if (sqlite3_step(stmt) == SQLITE_ROW)
 		*count = sqlite3_column_int64(stmt, 0);
 	else
@@ -167,9 +66,9 @@ enum ch_code store_digest_tactics(struct store *st, const struct store_digest_sc
 			       "   WHERE rt.report_id = r.id), '')"
 			       " FROM reports r WHERE r.created >= :previous AND r.created < :until"
 			       " AND (r.kind = 'attack' OR EXISTS (SELECT 1 FROM report_techniques rt"
-			       "   WHERE rt.report_id = r.id)) AND " IN_SCOPE, &stmt) != SQLITE_OK)
+			       "   WHERE rt.report_id = r.id)) AND " DIGEST_IN_SCOPE, &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the digest tactic query");
-	bind_scope(stmt, scope);
+	store_sqlite_bind_digest_scope(stmt, scope);
 
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		const unsigned char *tactics = sqlite3_column_text(stmt, 1);
@@ -254,11 +153,11 @@ enum ch_code store_digest_vulnerable(struct store *st, const struct store_digest
 			       "   coalesce(json_extract(r.fields, '$.organisation'), '') AS org,"
 			       "   json_extract(r.fields, '$.cve') AS cve"
 			       "   FROM reports r WHERE r.kind = 'vuln' AND r.created >= :since"
-			       "   AND r.created < :until AND " IN_SCOPE ")"
+			       "   AND r.created < :until AND " DIGEST_IN_SCOPE ")"
 			       " GROUP BY country, sector ORDER BY 3 DESC, 4 DESC, country, sector",
 			       &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the digest vulnerability query");
-	bind_scope(stmt, scope);
+	store_sqlite_bind_digest_scope(stmt, scope);
 
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		struct store_digest_vuln_group *g;
@@ -306,11 +205,11 @@ enum ch_code store_digest_rules(struct store *st, const struct store_digest_scop
 			       " CASE WHEN r.kind = 'hunting' THEN json_extract(r.fields, '$.rule_type') END,"
 			       " r.created, COUNT(*) OVER ()"
 			       " FROM reports r WHERE r.created >= :since AND r.created < :until"
-			       " AND r.kind IN ('hunting', 'chat') AND " CATEGORY " = 3 AND " IN_SCOPE
+			       " AND r.kind IN ('hunting', 'chat') AND " DIGEST_CATEGORY " = 3 AND " DIGEST_IN_SCOPE
 			       " ORDER BY r.created DESC, r.id DESC LIMIT :limit", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the digest rule query");
-	bind_scope(stmt, scope);
-	bind_named(stmt, ":limit", (int64_t)limit);
+	store_sqlite_bind_digest_scope(stmt, scope);
+	store_sqlite_bind_named(stmt, ":limit", (int64_t)limit);
 
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		struct store_digest_rule *r;
