@@ -14,12 +14,9 @@
  * it with retries. A failed build leaves the period unrecorded, and the
  * next pass tries again.
  *
- * The thread runs a pass at start and then every poll seconds until
- * schedule_worker_stop, like the outbox worker.
+ * The thread (util/thread_loop.h) runs a pass at start and then every
+ * poll seconds until schedule_worker_stop, like the outbox worker.
  */
-#include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +26,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/log.h"
+#include "util/thread_loop.h"
 #include "util/timeutil.h"
 
 /* Bytes allowed for one rendering of a digest. */
@@ -296,10 +294,7 @@ enum ch_code schedule_run_due(struct store *st, const struct schedule_config *cf
 /* ---- The thread ------------------------------------------------------- */
 
 struct schedule_worker {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond; /* waits on CLOCK_MONOTONIC */
-	atomic_bool stop;
+	struct thread_loop loop;
 	const struct schedule_config *cfg;
 	const struct score_config *scoring;
 	int64_t poll;
@@ -307,27 +302,13 @@ struct schedule_worker {
 	struct store *st;
 };
 
-static void wait_for_pass(struct schedule_worker *w)
-{
-	struct timespec deadline;
-
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += (time_t)w->poll;
-	pthread_mutex_lock(&w->lock);
-	while (!atomic_load(&w->stop)) {
-		if (pthread_cond_timedwait(&w->cond, &w->lock, &deadline) == ETIMEDOUT)
-			break;
-	}
-	pthread_mutex_unlock(&w->lock);
-}
-
 static void *worker_main(void *arg)
 {
 	struct schedule_worker *w = arg;
 
 	log_info(NULL, "Digest scheduler started with %zu digests, checking every %lld s.",
 		 w->cfg->count, (long long)w->poll);
-	while (!atomic_load(&w->stop)) {
+	while (!thread_loop_stopping(&w->loop)) {
 		struct ch_error err = { 0 };
 		size_t queued = 0;
 
@@ -335,7 +316,7 @@ static void *worker_main(void *arg)
 		(void)schedule_run_due(w->st, w->cfg, w->scoring, time_now(), &queued, &err);
 		if (queued > 0)
 			notify_worker_wake(w->outbox);
-		wait_for_pass(w);
+		thread_loop_wait(&w->loop, w->poll);
 	}
 	log_info(NULL, "Digest scheduler stopped.");
 	return NULL;
@@ -347,7 +328,6 @@ enum ch_code schedule_worker_start(const char *db_path, const struct schedule_co
 				   struct ch_error *err)
 {
 	struct schedule_worker *w = xcalloc(1, sizeof(*w));
-	pthread_condattr_t attr;
 	enum ch_code rc;
 
 	rc = store_open(db_path, &w->st, err);
@@ -361,16 +341,7 @@ enum ch_code schedule_worker_start(const char *db_path, const struct schedule_co
 	if (w->poll > SCHEDULE_POLL_MAX)
 		w->poll = SCHEDULE_POLL_MAX;
 	w->outbox = outbox;
-	atomic_init(&w->stop, false);
-	pthread_mutex_init(&w->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&w->cond, &attr);
-	pthread_condattr_destroy(&attr);
-
-	if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
-		pthread_cond_destroy(&w->cond);
-		pthread_mutex_destroy(&w->lock);
+	if (!thread_loop_start(&w->loop, worker_main, w)) {
 		store_close(w->st);
 		free(w);
 		return ch_fail(err, CH_INTERNAL, "cannot start the digest scheduler thread");
@@ -383,14 +354,7 @@ void schedule_worker_stop(struct schedule_worker *w)
 {
 	if (!w)
 		return;
-	pthread_mutex_lock(&w->lock);
-	atomic_store(&w->stop, true);
-	pthread_cond_signal(&w->cond);
-	pthread_mutex_unlock(&w->lock);
-
-	pthread_join(w->thread, NULL);
-	pthread_cond_destroy(&w->cond);
-	pthread_mutex_destroy(&w->lock);
+	thread_loop_stop(&w->loop);
 	store_close(w->st);
 	free(w);
 }
