@@ -48,6 +48,7 @@ struct link_group {
 	bool has_previous, in_period;
 	unsigned categories;
 	int attack_reports;
+	int64_t links;          /* every link, in scope or not */
 	struct org_mark *orgs;
 	size_t org_count, org_cap;
 };
@@ -268,6 +269,10 @@ static enum ch_code emit(struct scan *s, sqlite3_stmt *row_stmt, struct ch_error
 
 	if (!read_indicator(row_stmt, &ind))
 		return CH_OK;
+	/* Sightings from reports out of scope must not show, so when there
+	 * are any, the reports in scope are counted instead. */
+	if ((int64_t)g->org_count < g->links)
+		ind.times_seen = (int64_t)g->org_count;
 	ind.first_seen = g->first;
 	ind.first_in_period = g->first_in_period;
 	ind.last_seen = g->last;
@@ -331,6 +336,7 @@ static enum ch_code scan_all(struct scan *s, struct ch_error *err)
 			if (rc != CH_OK || step == SQLITE_DONE)
 				break;
 		}
+		s->group.links++;
 		if (r)
 			group_add(&s->group, r, s->scope->since);
 	}
@@ -369,6 +375,7 @@ static enum ch_code scan_some(struct scan *s, const unsigned char *marks, int64_
 			const struct scope_report *r =
 				report_find(&s->reports, sqlite3_column_int64(links, 0));
 
+			s->group.links++;
 			if (r)
 				group_add(&s->group, r, s->scope->since);
 		}

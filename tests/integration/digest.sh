@@ -281,6 +281,30 @@ check_contains "nothing new since the last run" "0 reports, 0 new indicators" "$
 out=$(CTIHUB_NOW=$((NOW + 2 * HOUR)) ctihub digest --period daily --audience member)
 check_contains "another audience has its own runs" "2026-12-03T18:00:00Z to" "$out"
 
+# ---- Hidden sightings -----------------------------------------------------------------------
+
+# Sightings that only a RED report carries must not raise a member's
+# score. Both domains below have one GREEN report, and the second also
+# has a RED one, ingested five times.
+printf 'dgst-shown-once.org\ndgst-shown-and-hidden.org\n' >"$work/shown.txt"
+printf 'dgst-shown-and-hidden.org\n' >"$work/hidden.txt"
+(
+	export CTIHUB_DB="$TEST_DIR/hidden.db" CTIHUB_NOW=$((NOW - HOUR))
+	ctihub ingest --source feed --tlp GREEN "$work/shown.txt" >/dev/null
+	for _ in 1 2 3 4 5; do
+		ctihub ingest --source secret --tlp RED "$work/hidden.txt" >/dev/null
+	done
+)
+sed 's/sightings: 0/sightings: 100/' "$work/flat.yaml" >"$work/sightings.yaml"
+json=$(CTIHUB_DB="$TEST_DIR/hidden.db" CTIHUB_NOW=$NOW ctihub digest \
+	--config "$work/sightings.yaml" --since 24h --until 0m --format json)
+check_eq "hidden sightings not scored" '[["dgst-shown-and-hidden.org", "dgst-shown-once.org"], 1]' \
+	"$(jq_py '[[i["value"] for i in j["indicators"]["iocs"]["items"]],
+		len({i["score"] for i in j["indicators"]["iocs"]["items"]})]')"
+check_eq "hidden sightings kept" 6 \
+	"$(CTIHUB_DB="$TEST_DIR/hidden.db" sqlite3 "$TEST_DIR/hidden.db" \
+		"SELECT times_seen FROM indicators WHERE value = 'dgst-shown-and-hidden.org'")"
+
 # ---- Real data ------------------------------------------------------------------------------
 
 real_digest() {
