@@ -36,7 +36,8 @@ static enum ch_code store_batch(struct ingest_run *run, struct batch *b, struct 
 			return rc;
 		run->in_transaction = true;
 	}
-	rc = store_sightings_add(run->store, run->report_id, b->sightings, b->count, &created, err);
+	rc = store_sightings_add(run->store, run->report_id, b->sightings, b->count, run->linked,
+				 &created, err);
 	if (rc == CH_OK)
 		rc = store_commit(run->store, err);
 	if (rc != CH_OK) {
@@ -87,6 +88,7 @@ void batch_init(struct ingest_run *run)
 	batch_setup(&run->batches[0], run->cap);
 	batch_setup(&run->batches[1], run->cap);
 	run->filling = &run->batches[0];
+	run->linked = store_linked_ids_new();
 	run->pending = NULL;
 	run->quit = false;
 	run->writer_rc = CH_OK;
@@ -107,6 +109,8 @@ void batch_free(struct ingest_run *run)
 	}
 	pthread_mutex_destroy(&run->lock);
 	pthread_cond_destroy(&run->changed);
+	store_linked_ids_free(run->linked);
+	run->linked = NULL;
 	for (int i = 0; i < 2; i++) {
 		free(run->batches[i].sightings);
 		arena_free(&run->batches[i].arena);

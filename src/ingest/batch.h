@@ -33,6 +33,7 @@ struct ingest_run {
 	bool in_transaction;   /* the store has a write transaction open */
 
 	struct batch batches[2];
+	struct store_linked_ids *linked; /* ids written by earlier batches */
 	struct batch *filling; /* the batch the reader adds to */
 	size_t cap;
 

@@ -26,6 +26,7 @@ struct store {
 	/* Prepared once per handle for the ingest hot path. */
 	sqlite3_stmt *insert_new;
 	sqlite3_stmt *update_existing;
+	sqlite3_stmt *update_by_id;
 	sqlite3_stmt *link;
 	sqlite3_stmt *link_range;
 	int schema_version;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/linked_ids.h"
 #include "store/sqlite_private.h"
 #include "util/alloc.h"
 
@@ -17,8 +18,11 @@
  *     consecutive (this connection holds the write lock, so nothing else
  *     inserts meanwhile), so one INSERT ... SELECT over that id range links
  *     all of them to the report at the end of the batch;
- *   - an indicator the store already had is updated in place, and linked
- *     one by one.
+ *   - an indicator that an earlier batch of the same ingest recorded, and
+ *     so linked to the report, is updated by its id, found in the
+ *     store_linked_ids table;
+ *   - any other indicator the store already had is updated in place, and
+ *     linked one by one.
  *
  * On a fresh database every statement appends to its B-trees, which is
  * where most of the ingest speed comes from.
@@ -28,15 +32,23 @@ static const char insert_new_sql[] =
 	"  times_seen, tlp, confidence, warnings, warnlist)"
 	" VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9)";
 
-static const char update_existing_sql[] =
-	"UPDATE indicators SET"
-	"  last_seen = max(last_seen, ?4),"
-	"  times_seen = times_seen + ?5,"
-	"  tlp = min(tlp, ?6),"
-	"  confidence = max(confidence, ?7),"
-	"  warnings = ?8,"
+/* The update of a known indicator; bind_sighting lists the parameters. */
+#define UPDATE_SIGHTING_SQL \
+	"UPDATE indicators SET" \
+	"  last_seen = max(last_seen, ?4)," \
+	"  times_seen = times_seen + ?5," \
+	"  tlp = min(tlp, ?6)," \
+	"  confidence = max(confidence, ?7)," \
+	"  warnings = ?8," \
 	"  warnlist = ?9"
-	" WHERE type = ?1 AND value = ?2 RETURNING id";
+
+static const char update_existing_sql[] =
+	UPDATE_SIGHTING_SQL " WHERE type = ?1 AND value = ?2 RETURNING id";
+
+/* The type and value are checked because the id comes from a hash table
+ * where two values may share a key. */
+static const char update_by_id_sql[] =
+	UPDATE_SIGHTING_SQL " WHERE id = ?3 AND type = ?1 AND value = ?2";
 
 static const char link_sql[] =
 	"INSERT OR IGNORE INTO report_indicators (report_id, indicator_id) VALUES (?1, ?2)";
@@ -53,6 +65,8 @@ enum ch_code store_sqlite_prepare_ingest(struct store *st, struct ch_error *err)
 	if (rc == CH_OK)
 		rc = store_sqlite_prepare(st, update_existing_sql, &st->update_existing, err);
 	if (rc == CH_OK)
+		rc = store_sqlite_prepare(st, update_by_id_sql, &st->update_by_id, err);
+	if (rc == CH_OK)
 		rc = store_sqlite_prepare(st, link_sql, &st->link, err);
 	if (rc == CH_OK)
 		rc = store_sqlite_prepare(st, link_range_sql, &st->link_range, err);
@@ -63,6 +77,7 @@ void store_sqlite_finalize_ingest(struct store *st)
 {
 	sqlite3_finalize(st->insert_new);
 	sqlite3_finalize(st->update_existing);
+	sqlite3_finalize(st->update_by_id);
 	sqlite3_finalize(st->link);
 	sqlite3_finalize(st->link_range);
 }
@@ -150,9 +165,27 @@ static enum ch_code insert_new(struct store *st, const struct store_sighting *s,
 	return CH_OK;
 }
 
+/* Updates the indicator with this id when its type and value match the
+ * sighting, and sets *updated to whether they did. */
+static enum ch_code update_by_id(struct store *st, const struct store_sighting *s, int count,
+				 int64_t id, bool *updated, struct ch_error *err)
+{
+	sqlite3_stmt *stmt = st->update_by_id;
+	int step;
+
+	bind_sighting(stmt, s, count);
+	sqlite3_bind_int64(stmt, 3, id);
+	step = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	if (step != SQLITE_DONE)
+		return store_sqlite_fail(st, err, "updating an indicator");
+	*updated = sqlite3_changes(st->db) > 0;
+	return CH_OK;
+}
+
 static enum ch_code update_and_link(struct store *st, int64_t report_id,
 				    const struct store_sighting *s, int count,
-				    struct ch_error *err)
+				    int64_t *id, struct ch_error *err)
 {
 	sqlite3_stmt *up = st->update_existing;
 	int64_t indicator_id;
@@ -166,6 +199,7 @@ static enum ch_code update_and_link(struct store *st, int64_t report_id,
 	}
 	indicator_id = sqlite3_column_int64(up, 0);
 	sqlite3_reset(up);
+	*id = indicator_id;
 
 	sqlite3_bind_int64(st->link, 1, report_id);
 	sqlite3_bind_int64(st->link, 2, indicator_id);
@@ -211,9 +245,44 @@ void store_sightings_sort(struct store_sighting *batch, size_t count)
 	free(order);
 }
 
+/* Records one distinct value seen count times in the batch. *new_id is its
+ * id when it was inserted, or 0 when it existed. */
+static enum ch_code record_value(struct store *st, int64_t report_id,
+				 const struct store_sighting *s, int count,
+				 struct store_linked_ids *linked, int64_t *new_id,
+				 struct ch_error *err)
+{
+	uint64_t hash = 0;
+	int64_t id = 0;
+	bool updated = false;
+	enum ch_code rc;
+
+	*new_id = 0;
+	if (linked) {
+		hash = store_linked_ids_hash(s->type, s->value, s->value_len);
+		if (store_linked_ids_find(linked, hash, &id)) {
+			rc = update_by_id(st, s, count, id, &updated, err);
+			if (rc != CH_OK || updated)
+				return rc;
+		}
+	}
+
+	rc = insert_new(st, s, count, &id, err);
+	if (rc != CH_OK)
+		return rc;
+	if (id)
+		*new_id = id;
+	else
+		rc = update_and_link(st, report_id, s, count, &id, err);
+	if (rc == CH_OK && linked)
+		store_linked_ids_add(linked, hash, id);
+	return rc;
+}
+
 enum ch_code store_sightings_add(struct store *st, int64_t report_id,
 				 struct store_sighting *batch, size_t count,
-				 size_t *new_count, struct ch_error *err)
+				 struct store_linked_ids *linked, size_t *new_count,
+				 struct ch_error *err)
 {
 	struct sort_entry *order = xreallocarray(NULL, count ? count : 1, sizeof(*order));
 	int64_t first_new = 0, last_new = 0;
@@ -222,6 +291,8 @@ enum ch_code store_sightings_add(struct store *st, int64_t report_id,
 
 	bool sorted = true;
 
+	if (linked)
+		store_linked_ids_reset(linked, report_id);
 	for (size_t i = 0; i < count; i++) {
 		set_sort_keys(&order[i], &batch[i]);
 		if (i > 0 && sorted && compare_entries(&order[i - 1], &order[i]) > 0)
@@ -231,7 +302,6 @@ enum ch_code store_sightings_add(struct store *st, int64_t report_id,
 		qsort(order, count, sizeof(*order), compare_entries);
 
 	for (size_t i = 0; i < count;) {
-		const struct store_sighting *s = order[i].sighting;
 		size_t j = i + 1;
 		int64_t id = 0;
 
@@ -239,7 +309,7 @@ enum ch_code store_sightings_add(struct store *st, int64_t report_id,
 		while (j < count && compare_entries(&order[i], &order[j]) == 0)
 			j++;
 
-		rc = insert_new(st, s, (int)(j - i), &id, err);
+		rc = record_value(st, report_id, order[i].sighting, (int)(j - i), linked, &id, err);
 		if (rc != CH_OK)
 			goto out;
 		if (id) {
@@ -247,10 +317,6 @@ enum ch_code store_sightings_add(struct store *st, int64_t report_id,
 				first_new = id;
 			last_new = id;
 			created++;
-		} else {
-			rc = update_and_link(st, report_id, s, (int)(j - i), err);
-			if (rc != CH_OK)
-				goto out;
 		}
 		i = j;
 	}
