@@ -221,6 +221,9 @@ enum ch_code store_open(const char *path, struct store **out, struct ch_error *e
 	rc = migrate(st, err);
 	if (rc != CH_OK)
 		goto fail;
+	rc = store_sqlite_register_rows(st, err);
+	if (rc != CH_OK)
+		goto fail;
 	rc = store_sqlite_prepare_ingest(st, err);
 	if (rc != CH_OK)
 		goto fail;
