@@ -40,6 +40,8 @@ static enum ch_code store_batch(struct ingest_run *run, struct batch *b, struct 
 				 &created, err);
 	if (rc == CH_OK)
 		rc = store_commit(run->store, err);
+	if (rc == CH_OK)
+		store_bulk_committed(run->store);
 	if (rc != CH_OK) {
 		store_rollback(run->store);
 		run->in_transaction = false;
@@ -95,6 +97,9 @@ void batch_init(struct ingest_run *run)
 	pthread_mutex_init(&run->lock, NULL);
 	pthread_cond_init(&run->changed, NULL);
 	run->writer_started = pthread_create(&run->writer, NULL, writer_main, run) == 0;
+	/* Without a checkpoint thread the writer checkpoints, as it does
+	 * outside an ingest, so a failure here changes only the speed. */
+	run->bulk = store_bulk_begin(run->store, NULL) == CH_OK;
 }
 
 void batch_free(struct ingest_run *run)
@@ -107,6 +112,8 @@ void batch_free(struct ingest_run *run)
 		pthread_join(run->writer, NULL);
 		run->writer_started = false;
 	}
+	if (run->bulk)
+		store_bulk_end(run->store);
 	pthread_mutex_destroy(&run->lock);
 	pthread_cond_destroy(&run->changed);
 	store_linked_ids_free(run->linked);

@@ -30,6 +30,7 @@ struct store {
 	sqlite3_stmt *link;
 	sqlite3_stmt *link_range;
 	int schema_version;
+	struct store_checkpointer *checkpointer; /* set between store_bulk_begin and _end */
 };
 
 /* Records "database error while WHAT: sqlite's message" and returns CH_DB. */

@@ -240,6 +240,7 @@ void store_close(struct store *st)
 {
 	if (!st)
 		return;
+	store_bulk_end(st);
 	store_sqlite_finalize_ingest(st);
 	store_sqlite_cache_clear(st);
 	sqlite3_close(st->db);
