@@ -36,9 +36,12 @@ static enum ch_code store_batch(struct ingest_run *run, struct batch *b, struct 
 			return rc;
 		run->in_transaction = true;
 	}
-	rc = store_sightings_add(run->store, run->report_id, b->sightings, b->count, &created, err);
+	rc = store_sightings_add(run->store, run->report_id, b->sightings, b->count, run->linked,
+				 &created, err);
 	if (rc == CH_OK)
 		rc = store_commit(run->store, err);
+	if (rc == CH_OK)
+		store_bulk_committed(run->store);
 	if (rc != CH_OK) {
 		store_rollback(run->store);
 		run->in_transaction = false;
@@ -87,12 +90,16 @@ void batch_init(struct ingest_run *run)
 	batch_setup(&run->batches[0], run->cap);
 	batch_setup(&run->batches[1], run->cap);
 	run->filling = &run->batches[0];
+	run->linked = store_linked_ids_new();
 	run->pending = NULL;
 	run->quit = false;
 	run->writer_rc = CH_OK;
 	pthread_mutex_init(&run->lock, NULL);
 	pthread_cond_init(&run->changed, NULL);
 	run->writer_started = pthread_create(&run->writer, NULL, writer_main, run) == 0;
+	/* Without a checkpoint thread the writer checkpoints, as it does
+	 * outside an ingest, so a failure here changes only the speed. */
+	run->bulk = store_bulk_begin(run->store, NULL) == CH_OK;
 }
 
 void batch_free(struct ingest_run *run)
@@ -105,8 +112,12 @@ void batch_free(struct ingest_run *run)
 		pthread_join(run->writer, NULL);
 		run->writer_started = false;
 	}
+	if (run->bulk)
+		store_bulk_end(run->store);
 	pthread_mutex_destroy(&run->lock);
 	pthread_cond_destroy(&run->changed);
+	store_linked_ids_free(run->linked);
+	run->linked = NULL;
 	for (int i = 0; i < 2; i++) {
 		free(run->batches[i].sightings);
 		arena_free(&run->batches[i].arena);

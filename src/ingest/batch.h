@@ -31,8 +31,10 @@ struct ingest_run {
 	const char *name;
 	int64_t report_id;
 	bool in_transaction;   /* the store has a write transaction open */
+	bool bulk;             /* store_bulk_begin succeeded */
 
 	struct batch batches[2];
+	struct store_linked_ids *linked; /* ids written by earlier batches */
 	struct batch *filling; /* the batch the reader adds to */
 	size_t cap;
 

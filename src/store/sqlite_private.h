@@ -24,11 +24,13 @@ struct store {
 	struct store_cached_statement cache[STORE_STATEMENT_CACHE_MAX];
 	size_t cache_count;
 	/* Prepared once per handle for the ingest hot path. */
-	sqlite3_stmt *insert_new;
+	sqlite3_stmt *insert_rows;
 	sqlite3_stmt *update_existing;
+	sqlite3_stmt *update_by_id;
 	sqlite3_stmt *link;
 	sqlite3_stmt *link_range;
 	int schema_version;
+	struct store_checkpointer *checkpointer; /* set between store_bulk_begin and _end */
 };
 
 /* Records "database error while WHAT: sqlite's message" and returns CH_DB. */
@@ -61,6 +63,27 @@ char *store_sqlite_strdup(sqlite3_stmt *stmt, int col);
 enum ch_code store_sqlite_indicator_row(struct store *st, enum ioc_type type, const char *value,
 					bool with_sources, struct store_indicator *out,
 					struct ch_error *err);
+
+/* One distinct value of a batch, with how many times the batch has it and
+ * the hash that store_linked_ids is keyed by. */
+struct store_sqlite_row {
+	const struct store_sighting *sighting;
+	int count;
+	uint64_t hash;
+};
+
+/* The rows that ingest_rows(?1) reads, bound with sqlite3_bind_pointer
+ * under this type name. */
+struct store_sqlite_rows {
+	const struct store_sqlite_row *items;
+	size_t count;
+};
+
+#define STORE_SQLITE_ROWS_POINTER "ctihub_ingest_rows"
+
+/* Registers the table-valued function ingest_rows on the handle; called
+ * from store_open before the ingest statements are prepared. */
+enum ch_code store_sqlite_register_rows(struct store *st, struct ch_error *err);
 
 /* Prepares the ingest statements; called from store_open. */
 enum ch_code store_sqlite_prepare_ingest(struct store *st, struct ch_error *err);

@@ -90,9 +90,30 @@ struct store_sighting {
  * arrives sorted skips that step inside store_sightings_add. */
 void store_sightings_sort(struct store_sighting *batch, size_t count);
 
+/* A bulk load: between store_bulk_begin and store_bulk_end, WAL
+ * checkpoints run on a thread of their own instead of on the thread that
+ * commits, and store_bulk_committed announces each commit to that thread.
+ * store_close ends a bulk load left open. */
+enum ch_code store_bulk_begin(struct store *st, struct ch_error *err);
+void store_bulk_committed(struct store *st);
+void store_bulk_end(struct store *st);
+
+/* Ids of the indicators that earlier batches of one ingest recorded and
+ * linked to its report, so that store_sightings_add can update a value that
+ * repeats in a later batch by its id and skip its link. It is bound to the
+ * report of the last store_sightings_add call that used it. */
+struct store_linked_ids;
+
+struct store_linked_ids *store_linked_ids_new(void);
+/* NULL is a no-op. */
+void store_linked_ids_free(struct store_linked_ids *ids);
+
+/* linked may be NULL: every value then takes the full path, which is right
+ * for callers that write one batch per report. */
 enum ch_code store_sightings_add(struct store *st, int64_t report_id,
 				 struct store_sighting *batch, size_t count,
-				 size_t *new_count, struct ch_error *err);
+				 struct store_linked_ids *linked, size_t *new_count,
+				 struct ch_error *err);
 
 struct store_indicator {
 	int64_t id;

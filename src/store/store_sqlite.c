@@ -221,6 +221,9 @@ enum ch_code store_open(const char *path, struct store **out, struct ch_error *e
 	rc = migrate(st, err);
 	if (rc != CH_OK)
 		goto fail;
+	rc = store_sqlite_register_rows(st, err);
+	if (rc != CH_OK)
+		goto fail;
 	rc = store_sqlite_prepare_ingest(st, err);
 	if (rc != CH_OK)
 		goto fail;
@@ -237,6 +240,7 @@ void store_close(struct store *st)
 {
 	if (!st)
 		return;
+	store_bulk_end(st);
 	store_sqlite_finalize_ingest(st);
 	store_sqlite_cache_clear(st);
 	sqlite3_close(st->db);

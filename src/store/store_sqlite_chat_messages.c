@@ -194,7 +194,7 @@ static enum ch_code add_sightings(struct store *st, int64_t report_id, enum tlp_
 		n++;
 	}
 	if (rc == CH_OK && n > 0)
-		rc = store_sightings_add(st, report_id, batch, n, &created, err);
+		rc = store_sightings_add(st, report_id, batch, n, NULL, &created, err);
 	free(batch);
 	return rc;
 }

@@ -5,38 +5,53 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/linked_ids.h"
 #include "store/sqlite_private.h"
 #include "util/alloc.h"
 
 /*
  * The write path for sightings. A batch is sorted by (type, value) so equal
- * values sit together and the unique index is walked in order; each
- * distinct value then costs one statement:
+ * values sit together and the unique index is walked in order, and each
+ * distinct value is written once:
  *
- *   - a new indicator is a plain INSERT OR IGNORE, and the ids it gets are
- *     consecutive (this connection holds the write lock, so nothing else
- *     inserts meanwhile), so one INSERT ... SELECT over that id range links
- *     all of them to the report at the end of the batch;
- *   - an indicator the store already had is updated in place, and linked
- *     one by one.
+ *   - an indicator that an earlier batch of the same ingest recorded, and
+ *     so linked to the report, is updated by its id, found in the
+ *     store_linked_ids table;
+ *   - all other values go to one INSERT OR IGNORE ... SELECT over the
+ *     table-valued function ingest_rows (store_sqlite_rows.c). The rows it
+ *     inserts get consecutive ids in the order of the batch (this
+ *     connection holds the write lock, so nothing else inserts meanwhile),
+ *     so one INSERT ... SELECT over that id range links them all to the
+ *     report;
+ *   - a value that the insert ignored because the store already had it is
+ *     updated in place and linked one by one.
  *
  * On a fresh database every statement appends to its B-trees, which is
  * where most of the ingest speed comes from.
  */
-static const char insert_new_sql[] =
+static const char insert_rows_sql[] =
 	"INSERT OR IGNORE INTO indicators (type, value, registrable, first_seen, last_seen,"
 	"  times_seen, tlp, confidence, warnings, warnlist)"
-	" VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9)";
+	" SELECT type, value, registrable, seen, seen, count, tlp, confidence, warnings, warnlist"
+	" FROM ingest_rows(?1)";
+
+/* The update of a known indicator; bind_sighting lists the parameters. */
+#define UPDATE_SIGHTING_SQL \
+	"UPDATE indicators SET" \
+	"  last_seen = max(last_seen, ?4)," \
+	"  times_seen = times_seen + ?5," \
+	"  tlp = min(tlp, ?6)," \
+	"  confidence = max(confidence, ?7)," \
+	"  warnings = ?8," \
+	"  warnlist = ?9"
 
 static const char update_existing_sql[] =
-	"UPDATE indicators SET"
-	"  last_seen = max(last_seen, ?4),"
-	"  times_seen = times_seen + ?5,"
-	"  tlp = min(tlp, ?6),"
-	"  confidence = max(confidence, ?7),"
-	"  warnings = ?8,"
-	"  warnlist = ?9"
-	" WHERE type = ?1 AND value = ?2 RETURNING id";
+	UPDATE_SIGHTING_SQL " WHERE type = ?1 AND value = ?2 RETURNING id";
+
+/* The type and value are checked because the id comes from a hash table
+ * where two values may share a key. */
+static const char update_by_id_sql[] =
+	UPDATE_SIGHTING_SQL " WHERE id = ?3 AND type = ?1 AND value = ?2";
 
 static const char link_sql[] =
 	"INSERT OR IGNORE INTO report_indicators (report_id, indicator_id) VALUES (?1, ?2)";
@@ -49,9 +64,11 @@ enum ch_code store_sqlite_prepare_ingest(struct store *st, struct ch_error *err)
 {
 	enum ch_code rc;
 
-	rc = store_sqlite_prepare(st, insert_new_sql, &st->insert_new, err);
+	rc = store_sqlite_prepare(st, insert_rows_sql, &st->insert_rows, err);
 	if (rc == CH_OK)
 		rc = store_sqlite_prepare(st, update_existing_sql, &st->update_existing, err);
+	if (rc == CH_OK)
+		rc = store_sqlite_prepare(st, update_by_id_sql, &st->update_by_id, err);
 	if (rc == CH_OK)
 		rc = store_sqlite_prepare(st, link_sql, &st->link, err);
 	if (rc == CH_OK)
@@ -61,8 +78,9 @@ enum ch_code store_sqlite_prepare_ingest(struct store *st, struct ch_error *err)
 
 void store_sqlite_finalize_ingest(struct store *st)
 {
-	sqlite3_finalize(st->insert_new);
+	sqlite3_finalize(st->insert_rows);
 	sqlite3_finalize(st->update_existing);
+	sqlite3_finalize(st->update_by_id);
 	sqlite3_finalize(st->link);
 	sqlite3_finalize(st->link_range);
 }
@@ -112,9 +130,9 @@ static int compare_entries(const void *a, const void *b)
 	return strcmp(x->sighting->value + 15, y->sighting->value + 15);
 }
 
-/* Binds the columns shared by the insert and the update: ?1 type, ?2 value,
- * ?4 seen, ?5 sightings in this batch, ?6 TLP, ?7 confidence, ?8 warning
- * bits, ?9 warning list. The insert also reads ?3, the registrable domain. */
+/* Binds the parameters of the updates: ?1 type, ?2 value, ?4 seen, ?5
+ * sightings in this batch, ?6 TLP, ?7 confidence, ?8 warning bits, ?9
+ * warning list. ?3 is left to the caller. */
 static void bind_sighting(sqlite3_stmt *stmt, const struct store_sighting *s, int count)
 {
 	sqlite3_bind_text(stmt, 1, ioc_type_name(s->type), -1, SQLITE_STATIC);
@@ -130,29 +148,27 @@ static void bind_sighting(sqlite3_stmt *stmt, const struct store_sighting *s, in
 		sqlite3_bind_null(stmt, 9);
 }
 
-/* Inserts the value when new. *id is its rowid, or 0 when it existed. */
-static enum ch_code insert_new(struct store *st, const struct store_sighting *s, int count,
-			       int64_t *id, struct ch_error *err)
+/* Updates the indicator with this id when its type and value match the
+ * sighting, and sets *updated to whether they did. */
+static enum ch_code update_by_id(struct store *st, const struct store_sighting *s, int count,
+				 int64_t id, bool *updated, struct ch_error *err)
 {
-	sqlite3_stmt *stmt = st->insert_new;
+	sqlite3_stmt *stmt = st->update_by_id;
 	int step;
 
 	bind_sighting(stmt, s, count);
-	if (s->registrable)
-		sqlite3_bind_text(stmt, 3, s->registrable, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(stmt, 3);
+	sqlite3_bind_int64(stmt, 3, id);
 	step = sqlite3_step(stmt);
 	sqlite3_reset(stmt);
 	if (step != SQLITE_DONE)
-		return store_sqlite_fail(st, err, "recording an indicator");
-	*id = sqlite3_changes(st->db) ? sqlite3_last_insert_rowid(st->db) : 0;
+		return store_sqlite_fail(st, err, "updating an indicator");
+	*updated = sqlite3_changes(st->db) > 0;
 	return CH_OK;
 }
 
 static enum ch_code update_and_link(struct store *st, int64_t report_id,
 				    const struct store_sighting *s, int count,
-				    struct ch_error *err)
+				    int64_t *id, struct ch_error *err)
 {
 	sqlite3_stmt *up = st->update_existing;
 	int64_t indicator_id;
@@ -166,6 +182,7 @@ static enum ch_code update_and_link(struct store *st, int64_t report_id,
 	}
 	indicator_id = sqlite3_column_int64(up, 0);
 	sqlite3_reset(up);
+	*id = indicator_id;
 
 	sqlite3_bind_int64(st->link, 1, report_id);
 	sqlite3_bind_int64(st->link, 2, indicator_id);
@@ -211,17 +228,152 @@ void store_sightings_sort(struct store_sighting *batch, size_t count)
 	free(order);
 }
 
+/* Inserts the rows that the store does not have yet in one statement.
+ * *first is the id of the first inserted row and *inserted their number;
+ * the ids run from there in the order of rows. */
+static enum ch_code insert_rows(struct store *st, const struct store_sqlite_row *rows,
+				size_t count, int64_t *first, size_t *inserted,
+				struct ch_error *err)
+{
+	struct store_sqlite_rows bound = { .items = rows, .count = count };
+	sqlite3_stmt *stmt = st->insert_rows;
+	int64_t before = 0, last;
+	enum ch_code rc;
+	int step;
+
+	rc = store_sqlite_count(st, "SELECT coalesce(max(id), 0) FROM indicators", &before, err);
+	if (rc != CH_OK)
+		return rc;
+
+	sqlite3_bind_pointer(stmt, 1, &bound, STORE_SQLITE_ROWS_POINTER, NULL);
+	step = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	sqlite3_bind_null(stmt, 1);
+	if (step != SQLITE_DONE)
+		return store_sqlite_fail(st, err, "recording indicators");
+
+	*first = before + 1;
+	*inserted = (size_t)sqlite3_changes64(st->db);
+	last = sqlite3_last_insert_rowid(st->db);
+	if (*inserted && last - before != (int64_t)*inserted)
+		return ch_fail(err, CH_INTERNAL,
+			       "new indicator ids are not consecutive (%lld to %lld for %zu rows)",
+			       (long long)*first, (long long)last, *inserted);
+	return CH_OK;
+}
+
+static bool row_matches(sqlite3_stmt *stmt, const struct store_sighting *s)
+{
+	const char *type = (const char *)sqlite3_column_text(stmt, 1);
+	const void *value = sqlite3_column_text(stmt, 2);
+
+	return type && value && strcmp(type, ioc_type_name(s->type)) == 0 &&
+	       (size_t)sqlite3_column_bytes(stmt, 2) == s->value_len &&
+	       memcmp(value, s->value, s->value_len) == 0;
+}
+
+/* Runs after an insert that skipped some rows. It reads the inserted rows
+ * back in id order, which is the order of rows. Each row then either gets
+ * its new id recorded in linked or is marked in skipped[] as stored before. */
+static enum ch_code find_skipped(struct store *st, const struct store_sqlite_row *rows,
+				 size_t count, int64_t first, struct store_linked_ids *linked,
+				 bool *skipped, struct ch_error *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	int step;
+
+	if (store_sqlite_statement(st, "SELECT id, type, value FROM indicators WHERE id >= ?1"
+				   " ORDER BY id", &stmt) != SQLITE_OK)
+		return store_sqlite_fail(st, err, "preparing the new indicator scan");
+	sqlite3_bind_int64(stmt, 1, first);
+	step = sqlite3_step(stmt);
+	for (size_t k = 0; k < count; k++) {
+		skipped[k] = step != SQLITE_ROW || !row_matches(stmt, rows[k].sighting);
+		if (skipped[k])
+			continue;
+		if (linked)
+			store_linked_ids_add(linked, rows[k].hash, sqlite3_column_int64(stmt, 0));
+		step = sqlite3_step(stmt);
+	}
+	store_sqlite_release(st, stmt);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return store_sqlite_fail(st, err, "reading new indicators");
+	return CH_OK;
+}
+
+/* Stores the rows that earlier batches did not write: one insert for all,
+ * then an update and a link for each that the store already had. */
+static enum ch_code store_rows(struct store *st, int64_t report_id,
+			       const struct store_sqlite_row *rows, size_t count,
+			       struct store_linked_ids *linked, size_t *created,
+			       struct ch_error *err)
+{
+	bool *skipped = NULL;
+	int64_t first = 0;
+	size_t inserted = 0;
+	enum ch_code rc;
+
+	rc = insert_rows(st, rows, count, &first, &inserted, err);
+	if (rc != CH_OK)
+		return rc;
+
+	if (inserted == count) {
+		for (size_t k = 0; linked && k < count; k++)
+			store_linked_ids_add(linked, rows[k].hash, first + (int64_t)k);
+	} else {
+		skipped = xcalloc(count, sizeof(*skipped));
+		rc = find_skipped(st, rows, count, first, linked, skipped, err);
+		for (size_t k = 0; rc == CH_OK && k < count; k++) {
+			int64_t id = 0;
+
+			if (!skipped[k])
+				continue;
+			rc = update_and_link(st, report_id, rows[k].sighting, rows[k].count, &id, err);
+			if (rc == CH_OK && linked)
+				store_linked_ids_add(linked, rows[k].hash, id);
+		}
+		free(skipped);
+		if (rc != CH_OK)
+			return rc;
+	}
+
+	/* The new ids form one consecutive range: see the comment above. */
+	if (inserted) {
+		rc = link_range(st, report_id, first, first + (int64_t)inserted - 1, err);
+		if (rc != CH_OK)
+			return rc;
+	}
+	*created = inserted;
+	return CH_OK;
+}
+
+/* Updates the value by the id an earlier batch gave it. *done is false when
+ * linked has no id for its hash or that id belongs to another value. */
+static enum ch_code update_linked(struct store *st, struct store_linked_ids *linked,
+				  const struct store_sqlite_row *row, bool *done,
+				  struct ch_error *err)
+{
+	int64_t id;
+
+	*done = false;
+	if (!linked || !store_linked_ids_find(linked, row->hash, &id))
+		return CH_OK;
+	return update_by_id(st, row->sighting, row->count, id, done, err);
+}
+
 enum ch_code store_sightings_add(struct store *st, int64_t report_id,
 				 struct store_sighting *batch, size_t count,
-				 size_t *new_count, struct ch_error *err)
+				 struct store_linked_ids *linked, size_t *new_count,
+				 struct ch_error *err)
 {
 	struct sort_entry *order = xreallocarray(NULL, count ? count : 1, sizeof(*order));
-	int64_t first_new = 0, last_new = 0;
-	size_t created = 0;
+	struct store_sqlite_row *rows = xreallocarray(NULL, count ? count : 1, sizeof(*rows));
+	size_t row_count = 0, created = 0;
 	enum ch_code rc = CH_OK;
-
 	bool sorted = true;
 
+	if (linked)
+		store_linked_ids_reset(linked, report_id);
 	for (size_t i = 0; i < count; i++) {
 		set_sort_keys(&order[i], &batch[i]);
 		if (i > 0 && sorted && compare_entries(&order[i - 1], &order[i]) > 0)
@@ -232,44 +384,32 @@ enum ch_code store_sightings_add(struct store *st, int64_t report_id,
 
 	for (size_t i = 0; i < count;) {
 		const struct store_sighting *s = order[i].sighting;
+		struct store_sqlite_row row = { .sighting = s };
 		size_t j = i + 1;
-		int64_t id = 0;
+		bool done;
 
-		/* Equal values are adjacent after sorting: one statement each. */
+		/* Equal values are adjacent after sorting: one row each. */
 		while (j < count && compare_entries(&order[i], &order[j]) == 0)
 			j++;
-
-		rc = insert_new(st, s, (int)(j - i), &id, err);
-		if (rc != CH_OK)
-			goto out;
-		if (id) {
-			if (!first_new)
-				first_new = id;
-			last_new = id;
-			created++;
-		} else {
-			rc = update_and_link(st, report_id, s, (int)(j - i), err);
-			if (rc != CH_OK)
-				goto out;
-		}
+		row.count = (int)(j - i);
+		if (linked)
+			row.hash = store_linked_ids_hash(s->type, s->value, s->value_len);
 		i = j;
-	}
 
-	/* The new ids form one consecutive range: see the comment above. */
-	if (created) {
-		if (last_new - first_new + 1 != (int64_t)created) {
-			rc = ch_fail(err, CH_INTERNAL,
-				     "new indicator ids are not consecutive (%lld to %lld for %zu rows)",
-				     (long long)first_new, (long long)last_new, created);
-			goto out;
-		}
-		rc = link_range(st, report_id, first_new, last_new, err);
+		rc = update_linked(st, linked, &row, &done, err);
 		if (rc != CH_OK)
 			goto out;
+		if (!done)
+			rows[row_count++] = row;
 	}
-	*new_count = created;
+
+	if (row_count)
+		rc = store_rows(st, report_id, rows, row_count, linked, &created, err);
+	if (rc == CH_OK)
+		*new_count = created;
 
 out:
+	free(rows);
 	free(order);
 	return rc;
 }

@@ -133,7 +133,7 @@ static enum ch_code link_indicators(struct store *st, int64_t report_id,
 		batch[n].seen = in->created;
 		n++;
 	}
-	rc = store_sightings_add(st, report_id, batch, n, &created, err);
+	rc = store_sightings_add(st, report_id, batch, n, NULL, &created, err);
 	free(batch);
 	return rc;
 }

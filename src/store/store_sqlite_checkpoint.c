@@ -1,0 +1,121 @@
+/*
+ * SQLite backend: checkpoints on a thread of their own during a bulk load.
+ *
+ * In WAL mode every committed page is written twice, once to the WAL and
+ * once to the database file when the WAL is checkpointed. By default the
+ * committing connection checkpoints right after each commit, on the thread
+ * that commits. During a bulk load that thread is the bottleneck, so
+ * store_bulk_begin turns the automatic checkpoint off on the handle and
+ * starts a thread with its own connection that runs a passive checkpoint
+ * after each commit (store_bulk_committed). A passive checkpoint copies
+ * committed frames while the writer goes on writing, and waits for no
+ * lock, so it changes nothing about what a crash can lose.
+ *
+ * States: idle (no thread) and running (from store_bulk_begin to
+ * store_bulk_end). store_bulk_end stops the thread and turns the automatic
+ * checkpoint back on. What is still in the WAL then is checkpointed after
+ * the next commit or when the last connection closes.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "store/sqlite_private.h"
+#include "util/alloc.h"
+
+struct store_checkpointer {
+	sqlite3 *db; /* used by the thread only */
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	unsigned long commits; /* commits announced, guarded by lock */
+	bool quit;             /* guarded by lock */
+};
+
+static void *checkpoint_main(void *arg)
+{
+	struct store_checkpointer *cp = arg;
+	unsigned long done = 0;
+
+	pthread_mutex_lock(&cp->lock);
+	for (;;) {
+		while (cp->commits == done && !cp->quit)
+			pthread_cond_wait(&cp->changed, &cp->lock);
+		if (cp->quit)
+			break;
+		done = cp->commits;
+		pthread_mutex_unlock(&cp->lock);
+		/* A failed or partial checkpoint is not an error: the frames
+		 * stay in the WAL for a later one. */
+		sqlite3_wal_checkpoint_v2(cp->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&cp->lock);
+	}
+	pthread_mutex_unlock(&cp->lock);
+	return NULL;
+}
+
+enum ch_code store_bulk_begin(struct store *st, struct ch_error *err)
+{
+	struct store_checkpointer *cp;
+	const char *path = sqlite3_db_filename(st->db, "main");
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+
+	if (st->checkpointer || !path || !*path)
+		return CH_OK;
+	cp = xcalloc(1, sizeof(*cp));
+	/* A connection checkpoints only once it has read the database and
+	 * found it in WAL mode, hence the query. */
+	if (sqlite3_open_v2(path, &cp->db, flags, NULL) != SQLITE_OK ||
+	    sqlite3_exec(cp->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) != SQLITE_OK) {
+		enum ch_code rc = ch_fail(err, CH_DB, "cannot open a checkpoint connection to '%s': %s",
+					  path, cp->db ? sqlite3_errmsg(cp->db) : "out of memory");
+
+		sqlite3_close(cp->db);
+		free(cp);
+		return rc;
+	}
+	pthread_mutex_init(&cp->lock, NULL);
+	pthread_cond_init(&cp->changed, NULL);
+	if (pthread_create(&cp->thread, NULL, checkpoint_main, cp) != 0) {
+		pthread_mutex_destroy(&cp->lock);
+		pthread_cond_destroy(&cp->changed);
+		sqlite3_close(cp->db);
+		free(cp);
+		return ch_fail(err, CH_INTERNAL, "cannot start the checkpoint thread");
+	}
+	sqlite3_wal_autocheckpoint(st->db, 0);
+	st->checkpointer = cp;
+	return CH_OK;
+}
+
+void store_bulk_committed(struct store *st)
+{
+	struct store_checkpointer *cp = st->checkpointer;
+
+	if (!cp)
+		return;
+	pthread_mutex_lock(&cp->lock);
+	cp->commits++;
+	pthread_cond_signal(&cp->changed);
+	pthread_mutex_unlock(&cp->lock);
+}
+
+void store_bulk_end(struct store *st)
+{
+	struct store_checkpointer *cp = st->checkpointer;
+
+	if (!cp)
+		return;
+	pthread_mutex_lock(&cp->lock);
+	cp->quit = true;
+	pthread_cond_signal(&cp->changed);
+	pthread_mutex_unlock(&cp->lock);
+	pthread_join(cp->thread, NULL);
+
+	pthread_mutex_destroy(&cp->lock);
+	pthread_cond_destroy(&cp->changed);
+	sqlite3_close(cp->db);
+	free(cp);
+	st->checkpointer = NULL;
+	/* SQLite's default: checkpoint once the WAL has 1000 pages. */
+	sqlite3_wal_autocheckpoint(st->db, 1000);
+}

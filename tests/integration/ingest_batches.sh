@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Values that repeat across the batches of one ingest: each is stored once,
+# linked to the report once, and counted at every occurrence, whether an
+# earlier batch of the same ingest or an earlier ingest wrote it first.
+. "$(dirname "$0")/lib.sh"
+
+ctihub init >/dev/null
+printf 'known.example.net\n' >"$TEST_DIR/old.txt"
+ctihub ingest --format list --source old --tlp RED "$TEST_DIR/old.txt" >/dev/null
+
+# Batches of 3: [a b c] [a d known] [b a e] [known]
+printf '%s\n' alpha.example.com beta.example.com gamma.example.com \
+	alpha.example.com delta.example.com known.example.net \
+	beta.example.com alpha.example.com epsilon.example.com \
+	known.example.net >"$TEST_DIR/list.txt"
+out=$(ctihub ingest --format list --source new --tlp GREEN --batch-size 3 "$TEST_DIR/list.txt")
+check_contains "summary counts new values once" "10 values read as list, 5 new indicators" "$out"
+
+times() {
+	sql "SELECT times_seen FROM indicators WHERE value = '$1'"
+}
+check_eq "alpha counted three times" 3 "$(times alpha.example.com)"
+check_eq "beta counted twice" 2 "$(times beta.example.com)"
+check_eq "epsilon counted once" 1 "$(times epsilon.example.com)"
+check_eq "known counted in both ingests" 3 "$(times known.example.net)"
+check_eq "known takes the lower TLP" 1 \
+	"$(sql "SELECT tlp FROM indicators WHERE value = 'known.example.net'")"
+check_eq "one row per value" 6 "$(sql 'SELECT COUNT(*) FROM indicators')"
+report=$(sql "SELECT r.id FROM reports r JOIN sources s ON s.id = r.source_id WHERE s.name = 'new'")
+check_eq "one link per value" 6 \
+	"$(sql "SELECT COUNT(*) FROM report_indicators WHERE report_id = $report")"
+
+# Ingesting the same file again adds no rows and counts every value again.
+counts() {
+	sql "SELECT (SELECT COUNT(*) FROM indicators), (SELECT COUNT(*) FROM reports),
+		(SELECT COUNT(*) FROM report_indicators)"
+}
+before=$(counts)
+ctihub ingest --format list --source new --tlp GREEN --batch-size 3 "$TEST_DIR/list.txt" >/dev/null
+check_eq "rerun adds no rows" "$before" "$(counts)"
+check_eq "rerun counts alpha again" 6 "$(times alpha.example.com)"
+check_eq "rerun counts known again" 5 "$(times known.example.net)"
+check_eq "integrity" ok "$(sql 'PRAGMA integrity_check')"
+
+finish
