@@ -15,6 +15,10 @@
  * about 35 MB of memory here. */
 #define DEFAULT_BATCH_SIZE 250000
 
+/* The writer waits idle while the reader parses the first batch, so the
+ * first batch of a default-sized ingest is smaller. */
+#define FIRST_BATCH_SIZE 25000
+
 static void batch_setup(struct batch *b, size_t cap)
 {
 	b->sightings = xreallocarray(NULL, cap, sizeof(*b->sightings));
@@ -87,6 +91,7 @@ static void *writer_main(void *arg)
 void batch_init(struct ingest_run *run)
 {
 	run->cap = run->opt->batch_size ? run->opt->batch_size : DEFAULT_BATCH_SIZE;
+	run->limit = run->opt->batch_size ? run->cap : FIRST_BATCH_SIZE;
 	batch_setup(&run->batches[0], run->cap);
 	batch_setup(&run->batches[1], run->cap);
 	run->filling = &run->batches[0];
@@ -172,14 +177,17 @@ enum ch_code batch_add(struct ingest_run *run, const struct ioc *ioc, struct ch_
 	s->tlp = run->opt->tlp;
 	s->confidence = run->opt->confidence;
 	s->seen = run->opt->now;
+	s->hash = 0;
 
 	b->count++;
 	run->summary->values++;
 	if (ioc->warnings)
 		run->summary->warned++;
 
-	if (b->count == run->cap)
+	if (b->count == run->limit) {
+		run->limit = run->cap;
 		return hand_over(run, err);
+	}
 	return CH_OK;
 }
 

@@ -37,6 +37,7 @@ struct ingest_run {
 	struct store_linked_ids *linked; /* ids written by earlier batches */
 	struct batch *filling; /* the batch the reader adds to */
 	size_t cap;
+	size_t limit;          /* hand over at this count: smaller for the first batch */
 
 	/* Hand-over to the writer thread, guarded by lock. */
 	pthread_t writer;

@@ -112,6 +112,12 @@ static void grow(struct store_linked_ids *ids)
 	ids->slot_count = count;
 }
 
+void store_linked_ids_prefetch(const struct store_linked_ids *ids, uint64_t hash)
+{
+	if (hash)
+		__builtin_prefetch(&ids->slots[(size_t)hash & (ids->slot_count - 1)]);
+}
+
 bool store_linked_ids_find(const struct store_linked_ids *ids, uint64_t hash, int64_t *id)
 {
 	const struct slot *s = find_slot(ids->slots, ids->slot_count, hash);

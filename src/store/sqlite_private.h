@@ -31,6 +31,9 @@ struct store {
 	sqlite3_stmt *link_range;
 	int schema_version;
 	struct store_checkpointer *checkpointer; /* set between store_bulk_begin and _end */
+	/* A bulk load turned foreign-key checks off; they go back on at
+	 * store_bulk_end, or at the end of the transaction open then. */
+	bool foreign_keys_off;
 };
 
 /* Records "database error while WHAT: sqlite's message" and returns CH_DB. */
@@ -84,6 +87,10 @@ struct store_sqlite_rows {
 /* Registers the table-valued function ingest_rows on the handle; called
  * from store_open before the ingest statements are prepared. */
 enum ch_code store_sqlite_register_rows(struct store *st, struct ch_error *err);
+
+/* Turns foreign-key checks back on after a bulk load once no transaction
+ * is open (the pragma does nothing inside one). */
+void store_sqlite_restore_foreign_keys(struct store *st);
 
 /* Prepares the ingest statements; called from store_open. */
 enum ch_code store_sqlite_prepare_ingest(struct store *st, struct ch_error *err);

@@ -75,6 +75,7 @@ struct store_sighting {
 	enum tlp_level tlp;
 	int confidence; /* 0..100 */
 	int64_t seen;
+	uint64_t hash;  /* set by store_sightings_sort for the ingest's id table; 0 before */
 };
 
 /*

@@ -29,6 +29,9 @@
  * On a fresh database every statement appends to its B-trees, which is
  * where most of the ingest speed comes from.
  */
+/* Rows between a slot prefetch in store_linked_ids and its probe. */
+#define LINKED_PREFETCH_AHEAD 8
+
 static const char insert_rows_sql[] =
 	"INSERT OR IGNORE INTO indicators (type, value, registrable, first_seen, last_seen,"
 	"  times_seen, tlp, confidence, warnings, warnlist)"
@@ -220,9 +223,14 @@ void store_sightings_sort(struct store_sighting *batch, size_t count)
 		set_sort_keys(&order[i], &batch[i]);
 	qsort(order, count, sizeof(*order), compare_entries);
 
+	/* The hash for store_linked_ids is computed here too, because this
+	 * runs on the ingest's reader thread, which has time to spare. */
 	sorted = xreallocarray(NULL, count, sizeof(*sorted));
-	for (size_t i = 0; i < count; i++)
+	for (size_t i = 0; i < count; i++) {
 		sorted[i] = *order[i].sighting;
+		sorted[i].hash = store_linked_ids_hash(sorted[i].type, sorted[i].value,
+						       sorted[i].value_len);
+	}
 	memcpy(batch, sorted, count * sizeof(*batch));
 	free(sorted);
 	free(order);
@@ -393,7 +401,13 @@ enum ch_code store_sightings_add(struct store *st, int64_t report_id,
 			j++;
 		row.count = (int)(j - i);
 		if (linked)
-			row.hash = store_linked_ids_hash(s->type, s->value, s->value_len);
+			row.hash = s->hash ? s->hash
+					   : store_linked_ids_hash(s->type, s->value, s->value_len);
+		/* The table is large and read at random, so the slot of a row
+		 * further on is fetched into the cache ahead of its probe. */
+		if (linked && j + LINKED_PREFETCH_AHEAD < count)
+			store_linked_ids_prefetch(linked,
+						  order[j + LINKED_PREFETCH_AHEAD].sighting->hash);
 		i = j;
 
 		rc = update_linked(st, linked, &row, &done, err);

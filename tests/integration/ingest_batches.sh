@@ -41,5 +41,8 @@ check_eq "rerun adds no rows" "$before" "$(counts)"
 check_eq "rerun counts alpha again" 6 "$(times alpha.example.com)"
 check_eq "rerun counts known again" 5 "$(times known.example.net)"
 check_eq "integrity" ok "$(sql 'PRAGMA integrity_check')"
+# The ingest writes with foreign-key checks off, so check every link here.
+check_eq "every link has both rows" "" "$(sql 'PRAGMA foreign_key_check')"
+check_eq "new database pages" 8192 "$(sql 'PRAGMA page_size')"
 
 finish
