@@ -178,6 +178,7 @@ enum ch_code batch_add(struct ingest_run *run, const struct ioc *ioc, struct ch_
 	s->confidence = run->opt->confidence;
 	s->seen = run->opt->now;
 	s->hash = 0;
+	s->repeat = false;
 
 	b->count++;
 	run->summary->values++;

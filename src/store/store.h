@@ -76,6 +76,7 @@ struct store_sighting {
 	int confidence; /* 0..100 */
 	int64_t seen;
 	uint64_t hash;  /* set by store_sightings_sort for the ingest's id table; 0 before */
+	bool repeat;    /* set by store_sightings_sort: the same value as the one before */
 };
 
 /*
