@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/store.h"
 #include "util/alloc.h"
 
 /* Values per transaction. A batch is sorted before it is written, and on a
@@ -177,7 +178,10 @@ enum ch_code batch_add(struct ingest_run *run, const struct ioc *ioc, struct ch_
 	s->tlp = run->opt->tlp;
 	s->confidence = run->opt->confidence;
 	s->seen = run->opt->now;
-	s->hash = 0;
+	/* Hashed here, on the reader thread, while the value is in the
+	 * cache; the writer needs the hash for the ingest's id table. */
+	s->hash = store_linked_ids_hash(s->type, s->value, s->value_len);
+	s->sorted = false;
 	s->repeat = false;
 
 	b->count++;

@@ -12,11 +12,9 @@
 /* Empties the table when it was bound to another report, and binds it to
  * report_id. */
 void store_linked_ids_reset(struct store_linked_ids *ids, int64_t report_id);
-/* A hash of (type, value), never 0. */
-uint64_t store_linked_ids_hash(enum ioc_type type, const char *value, size_t len);
-/* Sets *id to the id stored under hash and returns true, or returns false. */
 /* Starts loading the slot of hash into the CPU cache; a hint only. */
 void store_linked_ids_prefetch(const struct store_linked_ids *ids, uint64_t hash);
+/* Sets *id to the id stored under hash and returns true, or returns false. */
 bool store_linked_ids_find(const struct store_linked_ids *ids, uint64_t hash, int64_t *id);
 /* Stores id under hash, replacing an older id. Once the table has reached
  * its maximum size, new hashes are dropped. */

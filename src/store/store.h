@@ -75,8 +75,9 @@ struct store_sighting {
 	enum tlp_level tlp;
 	int confidence; /* 0..100 */
 	int64_t seen;
-	uint64_t hash;  /* set by store_sightings_sort for the ingest's id table; 0 before */
-	bool repeat;    /* set by store_sightings_sort: the same value as the one before */
+	uint64_t hash;  /* store_linked_ids_hash of type and value, or 0 when not computed */
+	bool sorted;    /* store_sightings_sort ran on the batch and set repeat */
+	bool repeat;    /* the same value as the one before it in the sorted batch */
 };
 
 /*
@@ -109,6 +110,9 @@ struct store_linked_ids;
 struct store_linked_ids *store_linked_ids_new(void);
 /* NULL is a no-op. */
 void store_linked_ids_free(struct store_linked_ids *ids);
+/* Returns the table's hash of a value, never 0. A caller may fill
+ * store_sighting.hash with it ahead of store_sightings_add. */
+uint64_t store_linked_ids_hash(enum ioc_type type, const char *value, size_t len);
 
 /* linked may be NULL: every value then takes the full path, which is right
  * for callers that write one batch per report. */

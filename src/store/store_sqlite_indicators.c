@@ -223,14 +223,12 @@ void store_sightings_sort(struct store_sighting *batch, size_t count)
 		set_sort_keys(&order[i], &batch[i]);
 	qsort(order, count, sizeof(*order), compare_entries);
 
-	/* The hash for store_linked_ids and the runs of equal values are
-	 * found here too, because this runs on the ingest's reader thread,
-	 * which has time to spare. */
+	/* The runs of equal values are marked here too, because this runs
+	 * on the ingest's reader thread, which has time to spare. */
 	sorted = xreallocarray(NULL, count, sizeof(*sorted));
 	for (size_t i = 0; i < count; i++) {
 		sorted[i] = *order[i].sighting;
-		sorted[i].hash = store_linked_ids_hash(sorted[i].type, sorted[i].value,
-						       sorted[i].value_len);
+		sorted[i].sorted = true;
 		sorted[i].repeat = i > 0 && compare_entries(&order[i - 1], &order[i]) == 0;
 	}
 	memcpy(batch, sorted, count * sizeof(*batch));
@@ -380,8 +378,7 @@ enum ch_code store_sightings_add(struct store *st, int64_t report_id,
 	struct store_sqlite_row *rows = xreallocarray(NULL, count ? count : 1, sizeof(*rows));
 	size_t row_count = 0, created = 0;
 	enum ch_code rc = CH_OK;
-	/* store_sightings_sort gives every sighting a hash, which is never 0. */
-	bool presorted = count > 0 && batch[0].hash != 0;
+	bool presorted = count > 0 && batch[0].sorted;
 	bool sorted = true;
 
 	if (linked)

@@ -132,6 +132,7 @@ static enum ch_code link_indicators(struct store *st, int64_t report_id,
 		batch[n].confidence = in->confidence;
 		batch[n].seen = in->created;
 		batch[n].hash = 0;
+		batch[n].sorted = false;
 		batch[n].repeat = false;
 		n++;
 	}
