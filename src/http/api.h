@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "http/audit_writer.h"
 #include "http/ratelimit.h"
 #include "http/server.h"
 #include "ioc/warnlist.h"
@@ -39,6 +40,9 @@ struct api_app {
 	struct notify_worker *notify_worker; /* woken after a change queues notices */
 	const struct chat_config *chat;     /* workspaces; NULL when none */
 	const char *public_url;             /* as the configuration gives it */
+	/* Writes the audit entries of api_audit; NULL writes each one on the
+	 * request's own store handle. */
+	struct audit_writer *audit_writer;
 };
 
 extern const struct http_route api_routes[];
@@ -65,7 +69,9 @@ bool api_authenticate(struct http_request *req, struct http_response *res, bool 
  * 400 reply. */
 bool api_parse_body(struct http_request *req, struct http_response *res, json_t **body);
 
-/* Writes an audit entry; failures are logged, never shown to the client. */
+/* Writes an audit entry, through the audit writer when the app has one,
+ * and sends req's response only once the entry is committed. Failures are
+ * logged, never shown to the client. */
 void api_audit(struct http_request *req, const struct principal *who, const char *action,
 	       const char *object, const char *outcome, const char *detail);
 

@@ -17,6 +17,11 @@
  *                 body (or discards it when it is over the limit or the
  *                 request already failed) and, on its last call, runs the
  *                 handler or sends the failure.
+ *   HELD          the handler returned while holds (http_hold) were not
+ *                 yet released. The connection is suspended in MHD and its
+ *                 response waits in the conn. The last http_hold_release
+ *                 resumes it, and MHD then calls http_on_request again,
+ *                 which sends the response.
  *   RESPONDED     a response is queued. http_on_completed logs the request,
  *                 records metrics and returns the conn to IDLE.
  *
@@ -31,6 +36,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -49,7 +55,7 @@
 /* Bytes of the path shown in a request's log line. */
 #define LOG_PATH_MAX 256
 
-enum conn_state { CONN_IDLE, CONN_STARTED, CONN_READING_BODY, CONN_RESPONDED };
+enum conn_state { CONN_IDLE, CONN_STARTED, CONN_READING_BODY, CONN_HELD, CONN_RESPONDED };
 
 struct conn {
 	struct http_server *server;
@@ -77,6 +83,14 @@ struct conn {
 	int fail_status;
 	struct ch_error fail;
 	char allow[HTTP_ALLOW_MAX];
+	/* Holds not yet released, and whether MHD has suspended the connection
+	 * because of them. Other threads release holds, so both are read and
+	 * written under hold_lock. */
+	pthread_mutex_t hold_lock;
+	unsigned holds;
+	bool suspended;
+	/* The response of a HELD request. */
+	struct http_response held;
 	/* Status and body size sent, for the log line and the metrics. */
 	int status;
 	size_t bytes;
@@ -136,12 +150,14 @@ void http_on_connection(void *cls, struct MHD_Connection *mhd, void **socket_con
 		c->mhd = mhd;
 		c->state = CONN_IDLE;
 		buf_init(&c->body, c->server->body_max);
+		pthread_mutex_init(&c->hold_lock, NULL);
 		format_client(mhd, c->client);
 		*socket_context = c;
 		return;
 	}
 	if (c) {
 		buf_free(&c->body);
+		pthread_mutex_destroy(&c->hold_lock);
 		free(c);
 		*socket_context = NULL;
 	}
@@ -282,7 +298,48 @@ static void run_handler(struct conn *c)
 		buf_reset(&res.body);
 		http_reply_fail(&res, CH_INTERNAL, NULL, "the server did not build a response");
 	}
+
+	/* A hold released from now on finds the connection suspended, so it
+	 * resumes it. */
+	pthread_mutex_lock(&c->hold_lock);
+	if (c->holds > 0) {
+		c->held = res;
+		c->state = CONN_HELD;
+		c->suspended = true;
+		MHD_suspend_connection(c->mhd);
+		pthread_mutex_unlock(&c->hold_lock);
+		return;
+	}
+	pthread_mutex_unlock(&c->hold_lock);
 	send_response(c, &res);
+}
+
+static struct conn *conn_of(struct http_request *req)
+{
+	return (struct conn *)((char *)req - offsetof(struct conn, req));
+}
+
+struct http_hold *http_hold(struct http_request *req)
+{
+	struct conn *c = conn_of(req);
+
+	pthread_mutex_lock(&c->hold_lock);
+	c->holds++;
+	pthread_mutex_unlock(&c->hold_lock);
+	return (struct http_hold *)c;
+}
+
+void http_hold_release(struct http_hold *hold)
+{
+	struct conn *c = (struct conn *)hold;
+
+	pthread_mutex_lock(&c->hold_lock);
+	c->holds--;
+	if (c->holds == 0 && c->suspended) {
+		c->suspended = false;
+		MHD_resume_connection(c->mhd);
+	}
+	pthread_mutex_unlock(&c->hold_lock);
 }
 
 /* Records a failure. With close set, the error response goes out at once
@@ -429,6 +486,8 @@ enum MHD_Result http_on_request(void *cls, struct MHD_Connection *mhd, const cha
 		}
 		run_handler(c);
 		return MHD_YES;
+	case CONN_HELD:
+		return send_response(c, &c->held);
 	case CONN_IDLE:
 	case CONN_RESPONDED:
 		break;
@@ -491,5 +550,5 @@ void http_on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
 
 struct http_server *http_server_of(struct http_request *req)
 {
-	return ((struct conn *)((char *)req - offsetof(struct conn, req)))->server;
+	return conn_of(req)->server;
 }

@@ -81,6 +81,19 @@ json_t *http_form_decode(const char *body, size_t len);
 void http_reply_text(struct http_response *res, int status, const char *content_type,
 		     const char *text, size_t len);
 
+/* A response held back by a handler until work on another thread, such as
+ * committing an audit entry, is done. */
+struct http_hold;
+
+/* Holds back the response to req: the core sends it only after the
+ * handler has returned and every hold taken on req has been released with
+ * http_hold_release. Meanwhile the worker thread serves other connections.
+ * Call it from the handler only; each hold must be released exactly once. */
+struct http_hold *http_hold(struct http_request *req);
+/* Releases a hold, from any thread. The last release of a request whose
+ * handler has returned sends its response. */
+void http_hold_release(struct http_hold *hold);
+
 typedef void (*http_handler_fn)(struct http_request *req, struct http_response *res);
 
 struct http_route {

@@ -14,6 +14,7 @@
 #include "notify/notify_internal.h"
 #include "util/alloc.h"
 #include "util/log.h"
+#include "util/thread.h"
 #include "util/timeutil.h"
 
 struct notify_worker {
@@ -67,7 +68,6 @@ enum ch_code notify_worker_start(const char *db_path, const struct notify_config
 				 struct notify_worker **out, struct ch_error *err)
 {
 	struct notify_worker *w = xcalloc(1, sizeof(*w));
-	pthread_condattr_t attr;
 	enum ch_code rc;
 
 	rc = store_open(db_path, &w->st, err);
@@ -77,18 +77,12 @@ enum ch_code notify_worker_start(const char *db_path, const struct notify_config
 	}
 	w->cfg = cfg;
 	atomic_init(&w->stop, false);
-	pthread_mutex_init(&w->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&w->cond, &attr);
-	pthread_condattr_destroy(&attr);
-
-	if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
-		pthread_cond_destroy(&w->cond);
-		pthread_mutex_destroy(&w->lock);
+	rc = thread_start_with_cond(&w->thread, &w->lock, &w->cond, worker_main, w,
+				    "the notification worker", err);
+	if (rc != CH_OK) {
 		store_close(w->st);
 		free(w);
-		return ch_fail(err, CH_INTERNAL, "cannot start the notification worker thread");
+		return rc;
 	}
 	*out = w;
 	return CH_OK;
@@ -113,9 +107,7 @@ void notify_worker_stop(struct notify_worker *w)
 	pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->lock);
 
-	pthread_join(w->thread, NULL);
-	pthread_cond_destroy(&w->cond);
-	pthread_mutex_destroy(&w->lock);
+	thread_join_with_cond(w->thread, &w->lock, &w->cond);
 	store_close(w->st);
 	free(w);
 }

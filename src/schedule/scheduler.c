@@ -29,6 +29,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/log.h"
+#include "util/thread.h"
 #include "util/timeutil.h"
 
 /* Bytes allowed for one rendering of a digest. */
@@ -347,7 +348,6 @@ enum ch_code schedule_worker_start(const char *db_path, const struct schedule_co
 				   struct ch_error *err)
 {
 	struct schedule_worker *w = xcalloc(1, sizeof(*w));
-	pthread_condattr_t attr;
 	enum ch_code rc;
 
 	rc = store_open(db_path, &w->st, err);
@@ -362,18 +362,12 @@ enum ch_code schedule_worker_start(const char *db_path, const struct schedule_co
 		w->poll = SCHEDULE_POLL_MAX;
 	w->outbox = outbox;
 	atomic_init(&w->stop, false);
-	pthread_mutex_init(&w->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&w->cond, &attr);
-	pthread_condattr_destroy(&attr);
-
-	if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
-		pthread_cond_destroy(&w->cond);
-		pthread_mutex_destroy(&w->lock);
+	rc = thread_start_with_cond(&w->thread, &w->lock, &w->cond, worker_main, w,
+				    "the digest scheduler", err);
+	if (rc != CH_OK) {
 		store_close(w->st);
 		free(w);
-		return ch_fail(err, CH_INTERNAL, "cannot start the digest scheduler thread");
+		return rc;
 	}
 	*out = w;
 	return CH_OK;
@@ -388,9 +382,7 @@ void schedule_worker_stop(struct schedule_worker *w)
 	pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->lock);
 
-	pthread_join(w->thread, NULL);
-	pthread_cond_destroy(&w->cond);
-	pthread_mutex_destroy(&w->lock);
+	thread_join_with_cond(w->thread, &w->lock, &w->cond);
 	store_close(w->st);
 	free(w);
 }

@@ -343,6 +343,11 @@ struct store_audit_entry {
  * caller's transaction when one is open. */
 enum ch_code store_audit_append(struct store *st, const struct store_audit_entry *entry,
 				struct ch_error *err);
+/* Appends count entries, in order, in one write transaction of their own,
+ * so that they cost one commit. Ends the caller's read transaction first.
+ * On failure none of them is written. */
+enum ch_code store_audit_append_batch(struct store *st, const struct store_audit_entry *entries,
+				      size_t count, struct ch_error *err);
 
 struct store_audit_row {
 	int64_t id;
