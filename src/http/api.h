@@ -21,6 +21,7 @@
 #include "notify/notify.h"
 #include "policy/access.h"
 #include "store/store.h"
+#include "util/json_out.h"
 
 /* JSON bodies nest at most this deep. */
 #define API_JSON_DEPTH_MAX 32
@@ -101,7 +102,11 @@ void api_referral_reopen(struct http_request *req, struct http_response *res);
 void api_referral_attach(struct http_request *req, struct http_response *res);
 void api_referral_attachment(struct http_request *req, struct http_response *res);
 
-/* Report and indicator JSON shared by the handlers. */
+/* Writes a report as a JSON object; with_links adds its indicators and
+ * ATT&CK techniques. The one definition of a report's JSON. */
+void api_report_write(struct json_out *out, const struct store_report *r, bool with_links);
+/* The object of api_report_write as a jansson value, for replies that
+ * are built as jansson trees; NULL when it could not be built. */
 json_t *api_report_json(const struct store_report *r, bool with_links);
 
 #endif

@@ -62,6 +62,10 @@ struct http_response {
 
 /* Sets a JSON body and status; takes ownership of body. */
 void http_reply_json(struct http_response *res, int status, json_t *body);
+/* Sets status for a JSON body that the handler wrote into res->body,
+ * given json_out_finish's result rc, or a 500 error in its place when rc
+ * is not CH_OK. */
+void http_reply_written_json(struct http_response *res, int status, enum ch_code rc);
 /* Sets {"error": {"code", "message", "field"}} with the status that
  * ch_code_http_status maps err->code to. */
 void http_reply_error(struct http_response *res, const struct ch_error *err);
