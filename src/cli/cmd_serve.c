@@ -242,7 +242,10 @@ int cmd_serve(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	/* One log line per request: written in batches, not one write each. */
+	log_buffer_start();
 	rc = http_server_run(&config, &stop_requested, &err);
+	log_buffer_stop();
 	if (rc != CH_OK)
 		status = cli_fail(rc, &err);
 	/* After the server, which has sent every held response by then. */

@@ -1,7 +1,7 @@
 /*
  * Unit tests for src/util and src/policy/tlp: buffers with maximums,
- * error codes, durations, TLP names and the JSON writer, whose output is
- * compared with jansson's.
+ * error codes, durations, TLP names, the JSON writer, whose output is
+ * compared with jansson's, and the order of buffered log lines.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/json_out.h"
+#include "util/log.h"
 #include "util/timeutil.h"
 
 static void buf_grows_to_max(void **state)
@@ -261,6 +263,57 @@ static void json_out_reports_errors(void **state)
 	buf_free(&b);
 }
 
+/* Reads what the log file holds so far. */
+static void read_log(FILE *log, char *text, size_t cap)
+{
+	size_t n;
+
+	fflush(log);
+	rewind(log);
+	n = fread(text, 1, cap - 1, log);
+	text[n] = '\0';
+}
+
+static void log_buffer_keeps_order(void **state)
+{
+	FILE *log = tmpfile();
+	char text[4096];
+	const char *first, *second, *warning;
+
+	(void)state;
+	assert_non_null(log);
+	log_set_level(LOG_INFO);
+	log_set_fd(fileno(log));
+	log_buffer_start();
+
+	log_info("id1", "first line");
+	log_info("id2", "second line");
+	/* A warning writes the buffered lines before itself, at once. */
+	log_warn("id3", "a warning");
+	read_log(log, text, sizeof(text));
+	first = strstr(text, "INFO  [id1] first line\n");
+	second = strstr(text, "INFO  [id2] second line\n");
+	warning = strstr(text, "WARN  [id3] a warning\n");
+	assert_non_null(first);
+	assert_non_null(second);
+	assert_non_null(warning);
+	assert_true(first < second);
+	assert_true(second < warning);
+
+	log_info("id4", "after the warning");
+	log_buffer_stop();
+	read_log(log, text, sizeof(text));
+	assert_non_null(strstr(text, "INFO  [id4] after the warning\n"));
+
+	/* Stopped: each line is written at once again. */
+	log_info("id5", "unbuffered");
+	read_log(log, text, sizeof(text));
+	assert_non_null(strstr(text, "INFO  [id5] unbuffered\n"));
+
+	log_set_fd(2);
+	fclose(log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -276,6 +329,7 @@ int main(void)
 		cmocka_unit_test(json_out_matches_jansson),
 		cmocka_unit_test(json_out_replaces_invalid_utf8),
 		cmocka_unit_test(json_out_reports_errors),
+		cmocka_unit_test(log_buffer_keeps_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
