@@ -29,7 +29,7 @@
  * starts a read transaction, and a lookup then reads its pages again, so
  * commits are spaced out under load. An entry that arrives after a quiet
  * period is written at once. */
-static long commit_interval_us = 2000;
+static long commit_interval_us = 1000;
 
 struct queued_entry {
 	struct queued_entry *next;
