@@ -19,11 +19,20 @@
 #define REPORT_INDICATORS_SHOWN 1000
 
 /* Writes the stored fields, re-encoded compactly; nothing when the stored
- * text does not parse. */
+ * text does not parse. Text that re-encoding would not change, as the
+ * server stores it, is copied as it is. */
 static void write_fields(struct json_out *out, const char *fields_json)
 {
-	json_t *fields = json_loads(fields_json, 0, NULL);
-	char *text = fields ? json_dumps(fields, JSON_COMPACT) : NULL;
+	json_t *fields;
+	char *text;
+
+	if (json_is_compact(fields_json)) {
+		json_out_key(out, "fields");
+		json_out_raw(out, fields_json, strlen(fields_json));
+		return;
+	}
+	fields = json_loads(fields_json, 0, NULL);
+	text = fields ? json_dumps(fields, JSON_COMPACT) : NULL;
 
 	if (text) {
 		json_out_key(out, "fields");

@@ -84,6 +84,12 @@ void json_out_array_end(struct json_out *out)
 	close_container(out, ']');
 }
 
+/* Whether byte c is printable ASCII that a JSON string contains unescaped. */
+static bool is_plain_ascii(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
 /* Appends s between quotes, escaped as jansson's dump escapes it. Runs of
  * bytes that need no escape are copied with one append. */
 static void append_quoted(struct json_out *out, const char *s)
@@ -96,9 +102,14 @@ static void append_quoted(struct json_out *out, const char *s)
 	while (*p) {
 		char escape[6] = { '\\', 0, '0', '0', 0, 0 };
 		size_t escape_len = 2;
-		size_t len = utf8_sequence_len(p);
+		size_t len;
 
-		if (len > 1 || (len == 1 && *p >= 0x20 && *p != '"' && *p != '\\')) {
+		if (is_plain_ascii(*p)) {
+			p++;
+			continue;
+		}
+		len = utf8_sequence_len(p);
+		if (len > 1) {
 			p += len;
 			continue;
 		}
@@ -133,10 +144,25 @@ static void append_quoted(struct json_out *out, const char *s)
 
 void json_out_key(struct json_out *out, const char *key)
 {
+	char quoted[64];
+	size_t len = 0;
+
 	separate(out);
-	append_quoted(out, key);
-	append(out, ":", 1);
 	out->after_key = true;
+
+	/* Keys are short ASCII names, written with one append. */
+	quoted[len++] = '"';
+	for (const char *k = key; *k; k++) {
+		if (len + 2 >= sizeof(quoted) || !is_plain_ascii((unsigned char)*k)) {
+			append_quoted(out, key);
+			append(out, ":", 1);
+			return;
+		}
+		quoted[len++] = *k;
+	}
+	quoted[len++] = '"';
+	quoted[len++] = ':';
+	append(out, quoted, len);
 }
 
 void json_out_string(struct json_out *out, const char *s)
@@ -167,4 +193,160 @@ void json_out_raw(struct json_out *out, const char *text, size_t len)
 {
 	separate(out);
 	append(out, text, len);
+}
+
+/* ---- Checking stored JSON text ---------------------------------------------- */
+
+static bool check_value(const char **p, int depth);
+
+/* Checks a string at *p (at its opening quote) and moves past it. */
+static bool check_string(const char **p)
+{
+	const unsigned char *s = (const unsigned char *)*p + 1;
+
+	for (;;) {
+		size_t len;
+
+		if (*s == '"') {
+			*p = (const char *)s + 1;
+			return true;
+		}
+		if (*s == '\\') {
+			unsigned code;
+
+			if (strchr("\"\\bfnrt", s[1]) && s[1] != '\0') {
+				s += 2;
+				continue;
+			}
+			/* \u00XX with upper-case hex, only for the control characters
+			 * that have no short escape; jansson writes the others raw. */
+			if (s[1] != 'u' || s[2] != '0' || s[3] != '0' || !strchr("01", s[4]) ||
+			    s[4] == '\0' || !strchr("0123456789ABCDEF", s[5]) || s[5] == '\0')
+				return false;
+			code = (unsigned)(s[4] - '0') * 16 +
+			       (unsigned)(s[5] <= '9' ? s[5] - '0' : s[5] - 'A' + 10);
+			if (code == 0 || code == '\b' || code == '\f' || code == '\n' || code == '\r' ||
+			    code == '\t')
+				return false;
+			s += 6;
+			continue;
+		}
+		if (*s < 0x20)
+			return false;
+		len = utf8_sequence_len(s);
+		if (len == 0)
+			return false;
+		s += len;
+	}
+}
+
+/* Checks an integer: -?(0|[1-9][0-9]*), at most 18 digits, not "-0". */
+static bool check_integer(const char **p)
+{
+	const char *s = *p;
+	size_t digits = 0;
+
+	if (*s == '-')
+		s++;
+	if (*s == '0' && (s[1] >= '0' && s[1] <= '9'))
+		return false;
+	if (*s == '0' && s != *p)
+		return false;
+	while (*s >= '0' && *s <= '9') {
+		s++;
+		digits++;
+	}
+	if (digits == 0 || digits > 18 || *s == '.' || *s == 'e' || *s == 'E')
+		return false;
+	*p = s;
+	return true;
+}
+
+/* Whether the keys of the object that starts at open are all different.
+ * Called once the object is known to be well formed. */
+static bool keys_unique(const char *open)
+{
+	const char *keys[256];
+	size_t lens[256], count = 0;
+	const char *p = open + 1;
+
+	while (*p != '}') {
+		const char *key = p;
+
+		check_string(&p);
+		if (count == sizeof(keys) / sizeof(keys[0]))
+			return false;
+		for (size_t i = 0; i < count; i++) {
+			if (lens[i] == (size_t)(p - key) && memcmp(keys[i], key, lens[i]) == 0)
+				return false;
+		}
+		keys[count] = key;
+		lens[count++] = (size_t)(p - key);
+		p++; /* ':' */
+		check_value(&p, 0);
+		if (*p == ',')
+			p++;
+	}
+	return true;
+}
+
+static bool check_container(const char **p, int depth)
+{
+	const char *open = *p;
+	char close = **p == '{' ? '}' : ']';
+	const char *s = *p + 1;
+
+	if (depth >= JSON_OUT_DEPTH_MAX)
+		return false;
+	if (*s != close) {
+		for (;;) {
+			if (close == '}') {
+				if (*s != '"' || !check_string(&s) || *s != ':')
+					return false;
+				s++;
+			}
+			if (!check_value(&s, depth + 1))
+				return false;
+			if (*s == close)
+				break;
+			if (*s != ',')
+				return false;
+			s++;
+		}
+	}
+	*p = s + 1;
+	return close == ']' || keys_unique(open);
+}
+
+static bool check_value(const char **p, int depth)
+{
+	static const char *const literals[] = { "true", "false", "null" };
+
+	switch (**p) {
+	case '{':
+	case '[':
+		return check_container(p, depth);
+	case '"':
+		return check_string(p);
+	default:
+		break;
+	}
+	for (size_t i = 0; i < sizeof(literals) / sizeof(literals[0]); i++) {
+		size_t len = strlen(literals[i]);
+
+		if (strncmp(*p, literals[i], len) == 0) {
+			*p += len;
+			return true;
+		}
+	}
+	return check_integer(p);
+}
+
+bool json_is_compact(const char *text)
+{
+	const char *p = text;
+
+	if (*p != '{' && *p != '[')
+		return false;
+	return check_container(&p, 0) && *p == '\0';
 }

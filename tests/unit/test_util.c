@@ -263,6 +263,41 @@ static void json_out_reports_errors(void **state)
 	buf_free(&b);
 }
 
+/* Stored field texts. The first COMPACT_ACCEPTED are accepted, and each of
+ * them must come back unchanged from a jansson round trip. The others
+ * change, fail to load, or (as reals do) are outside the accepted subset. */
+#define COMPACT_ACCEPTED 8
+static const char *const compact_cases[] = {
+	"{}", "[]", "{\"a\":1}", "[1,-2,0,true,false,null]", "{\"a\":{\"b\":[\"c\",{}]}}",
+	"{\"k\":\"caf\xc3\xa9 \\\" \\\\ \\n \\t \\u001F /\x7f\"}",
+	"{\"\":\"\"}", "[123456789012345678]",
+	/* Rejected. */
+	"{ \"a\":1}", "{\"a\": 1}", "{\"a\":1,\"a\":2}", "[1.5]", "[1e3]", "[-0]", "[01]",
+	"[1234567890123456789]", "{\"a\":\"\\u0041\"}", "{\"a\":\"\\u001f\"}",
+	"{\"a\":\"\\u000A\"}", "{\"a\":\"\\/\"}", "{\"a\":\"\\u0000\"}", "\"text\"", "1",
+	"{\"a\":1}x", "{\"a\":\"\xff\"}", "{\"a\":\"\x01\"}", "[", "{\"a\"}", "[1,]", "",
+};
+
+static void json_compact_matches_round_trip(void **state)
+{
+	const size_t count = sizeof(compact_cases) / sizeof(compact_cases[0]);
+
+	(void)state;
+	for (size_t i = 0; i < count; i++) {
+		json_t *value = json_loads(compact_cases[i], 0, NULL);
+		char *text = value ? json_dumps(value, JSON_COMPACT) : NULL;
+		bool accepted = json_is_compact(compact_cases[i]);
+
+		if (accepted != (i < COMPACT_ACCEPTED))
+			fail_msg("json_is_compact('%s') returned %d", compact_cases[i], accepted);
+		if (accepted && (!text || strcmp(text, compact_cases[i]) != 0))
+			fail_msg("json_is_compact accepted '%s', which jansson writes as '%s'",
+				 compact_cases[i], text ? text : "(no value)");
+		free(text);
+		json_decref(value);
+	}
+}
+
 /* Reads what the log file holds so far. */
 static void read_log(FILE *log, char *text, size_t cap)
 {
@@ -329,6 +364,7 @@ int main(void)
 		cmocka_unit_test(json_out_matches_jansson),
 		cmocka_unit_test(json_out_replaces_invalid_utf8),
 		cmocka_unit_test(json_out_reports_errors),
+		cmocka_unit_test(json_compact_matches_round_trip),
 		cmocka_unit_test(log_buffer_keeps_order),
 	};
 
