@@ -70,9 +70,9 @@ bool api_authenticate(struct http_request *req, struct http_response *res, bool 
  * 400 reply. */
 bool api_parse_body(struct http_request *req, struct http_response *res, json_t **body);
 
-/* Writes an audit entry, through the audit writer when the app has one,
- * and sends req's response only once the entry is committed. Failures are
- * logged, never shown to the client. */
+/* Writes an audit entry, through the audit writer when the app has one
+ * (see audit_writer.h for when it is committed). Failures are logged,
+ * never shown to the client. */
 void api_audit(struct http_request *req, const struct principal *who, const char *action,
 	       const char *object, const char *outcome, const char *detail);
 

@@ -2,13 +2,12 @@
  * The audit writer thread (see audit_writer.h). Request threads append to
  * a linked list under a mutex and signal a condition variable. The thread
  * takes the whole list, writes it with store_audit_append_batch, and then
- * releases the hold of each entry's request. Entries keep their queue
- * order, which is the order of their ids in the audit log.
+ * releases the holds of the requests that wait for it. Entries keep their
+ * queue order, which is the order of their ids in the audit log.
  *
- * The queue needs no limit of its own. Every queued entry holds back the
- * response of a request in flight, and a request queues at most one entry
- * per report or indicator that it shows. So the queue is bounded by the
- * connections that libmicrohttpd accepts times the largest page of results.
+ * Entries are numbered as they are queued. After each batch the thread
+ * records the number of the last entry written, and audit_writer_flush
+ * waits until that number reaches the last one queued.
  */
 #include "http/audit_writer.h"
 
@@ -29,7 +28,7 @@
  * starts a read transaction, and a lookup then reads its pages again, so
  * commits are spaced out under load. An entry that arrives after a quiet
  * period is written at once. */
-static long commit_interval_us = 1000;
+static const long commit_interval_us = AUDIT_COMMIT_INTERVAL_MS * 1000L;
 
 struct queued_entry {
 	struct queued_entry *next;
@@ -42,9 +41,13 @@ struct queued_entry {
 struct audit_writer {
 	pthread_t thread;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	pthread_cond_t cond;      /* the thread waits here for entries */
+	pthread_cond_t committed; /* audit_writer_flush waits here */
 	/* Guarded by lock. */
 	struct queued_entry *head, *tail;
+	size_t pending;           /* queued or being written */
+	uint64_t queued_count;    /* entries ever queued */
+	uint64_t written_count;   /* entries ever written or given up */
 	bool stopping;
 	struct store *st;
 	struct timespec last_commit; /* CLOCK_MONOTONIC; used by the thread only */
@@ -106,7 +109,8 @@ static void write_batch(struct audit_writer *w, struct queued_entry *list)
 		if (rc != CH_OK)
 			log_error(q->request_id, "audit entry for %s %s was not written: %s",
 				  q->entry.action, q->entry.object, err.message);
-		http_hold_release(q->hold);
+		if (q->hold)
+			http_hold_release(q->hold);
 		free(q);
 	}
 }
@@ -131,12 +135,17 @@ static void *writer_main(void *arg)
 	struct queued_entry *list;
 
 	for (;;) {
+		uint64_t last;
+		size_t count;
+
 		pthread_mutex_lock(&w->lock);
 		while (!w->head && !w->stopping)
 			pthread_cond_wait(&w->cond, &w->lock);
 		wait_for_interval(w);
 		list = w->head;
 		w->head = w->tail = NULL;
+		last = w->queued_count;
+		count = w->pending;
 		pthread_mutex_unlock(&w->lock);
 
 		/* Stopping with an empty queue: everything is written. */
@@ -144,6 +153,12 @@ static void *writer_main(void *arg)
 			break;
 		write_batch(w, list);
 		clock_gettime(CLOCK_MONOTONIC, &w->last_commit);
+
+		pthread_mutex_lock(&w->lock);
+		w->written_count = last;
+		w->pending -= count;
+		pthread_cond_broadcast(&w->committed);
+		pthread_mutex_unlock(&w->lock);
 	}
 	return NULL;
 }
@@ -154,11 +169,13 @@ enum ch_code audit_writer_start(const char *db_path, struct audit_writer **out,
 	struct audit_writer *w = xcalloc(1, sizeof(*w));
 	enum ch_code rc;
 
+	pthread_cond_init(&w->committed, NULL);
 	rc = store_open(db_path, &w->st, err);
 	if (rc == CH_OK)
 		rc = thread_start_with_cond(&w->thread, &w->lock, &w->cond, writer_main, w,
 					    "the audit writer", err);
 	if (rc != CH_OK) {
+		pthread_cond_destroy(&w->committed);
 		store_close(w->st);
 		free(w);
 		return rc;
@@ -177,6 +194,7 @@ void audit_writer_stop(struct audit_writer *w)
 	pthread_mutex_unlock(&w->lock);
 
 	thread_join_with_cond(w->thread, &w->lock, &w->cond);
+	pthread_cond_destroy(&w->committed);
 	store_close(w->st);
 	free(w);
 }
@@ -187,9 +205,15 @@ void audit_writer_append(struct audit_writer *w, struct http_request *req,
 	struct queued_entry *q = copy_entry(entry);
 
 	memcpy(q->request_id, req->request_id, sizeof(q->request_id));
-	q->hold = http_hold(req);
+	q->hold = NULL;
 
 	pthread_mutex_lock(&w->lock);
+	/* A full queue holds the response back until the entry is written,
+	 * which slows clients down to the pace of the writer. */
+	if (w->pending >= AUDIT_QUEUE_MAX)
+		q->hold = http_hold(req);
+	w->pending++;
+	w->queued_count++;
 	if (w->tail)
 		w->tail->next = q;
 	else
@@ -199,5 +223,16 @@ void audit_writer_append(struct audit_writer *w, struct http_request *req,
 	 * commit interval, waking it would only put it back to sleep. */
 	if (w->head == q)
 		pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void audit_writer_flush(struct audit_writer *w)
+{
+	uint64_t target;
+
+	pthread_mutex_lock(&w->lock);
+	target = w->queued_count;
+	while (w->written_count < target)
+		pthread_cond_wait(&w->committed, &w->lock);
 	pthread_mutex_unlock(&w->lock);
 }
