@@ -229,6 +229,11 @@ int cmd_serve(int argc, char **argv)
 	app.notify_worker = worker;
 	app.ratelimit = rate ? ratelimit_new((double)rate, (unsigned)rate * 2) : NULL;
 	app.client_ratelimit = rate ? ratelimit_new((double)rate, (unsigned)rate * 2) : NULL;
+	rc = audit_writer_start(cli_globals.db_path, &app.audit_writer, &err);
+	if (rc != CH_OK) {
+		status = cli_fail(rc, &err);
+		goto stop_workers;
+	}
 	config.routes = api_routes;
 	config.route_count = api_route_count;
 	config.app = &app;
@@ -237,10 +242,16 @@ int cmd_serve(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	/* One log line per request: written in batches, not one write each. */
+	log_buffer_start();
 	rc = http_server_run(&config, &stop_requested, &err);
+	log_buffer_stop();
 	if (rc != CH_OK)
 		status = cli_fail(rc, &err);
+	/* After the server, which has sent every held response by then. */
+	audit_writer_stop(app.audit_writer);
 
+stop_workers:
 	schedule_worker_stop(scheduler);
 	notify_worker_stop(worker);
 	ratelimit_free(app.ratelimit);

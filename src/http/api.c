@@ -82,12 +82,11 @@ struct store *api_store(struct http_request *req, struct http_response *res)
 void api_audit(struct http_request *req, const struct principal *who, const char *action,
 	       const char *object, const char *outcome, const char *detail)
 {
+	const struct api_app *app = req->app;
 	struct store_audit_entry entry = { 0 };
 	struct ch_error err = { 0 };
-	struct store *st = api_store(req, NULL);
+	struct store *st;
 
-	if (!st)
-		return;
 	entry.time = time_now();
 	entry.actor_id = who && who->authenticated ? who->user_id : 0;
 	entry.actor = who && who->authenticated ? who->user_name : "anonymous";
@@ -96,7 +95,12 @@ void api_audit(struct http_request *req, const struct principal *who, const char
 	entry.client = req->client ? req->client : "unknown";
 	entry.outcome = outcome;
 	entry.detail = detail;
-	if (store_audit_append(st, &entry, &err) != CH_OK)
+	if (app->audit_writer) {
+		audit_writer_append(app->audit_writer, req, &entry);
+		return;
+	}
+	st = api_store(req, NULL);
+	if (st && store_audit_append(st, &entry, &err) != CH_OK)
 		log_error(req->request_id, "audit entry for %s %s was not written: %s", action, object,
 			  err.message);
 }

@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "http/audit_writer.h"
 #include "http/ratelimit.h"
 #include "http/server.h"
 #include "ioc/warnlist.h"
@@ -20,6 +21,7 @@
 #include "notify/notify.h"
 #include "policy/access.h"
 #include "store/store.h"
+#include "util/json_out.h"
 
 /* JSON bodies nest at most this deep. */
 #define API_JSON_DEPTH_MAX 32
@@ -39,6 +41,9 @@ struct api_app {
 	struct notify_worker *notify_worker; /* woken after a change queues notices */
 	const struct chat_config *chat;     /* workspaces; NULL when none */
 	const char *public_url;             /* as the configuration gives it */
+	/* Writes the audit entries of api_audit; NULL writes each one on the
+	 * request's own store handle. */
+	struct audit_writer *audit_writer;
 };
 
 extern const struct http_route api_routes[];
@@ -65,7 +70,9 @@ bool api_authenticate(struct http_request *req, struct http_response *res, bool 
  * 400 reply. */
 bool api_parse_body(struct http_request *req, struct http_response *res, json_t **body);
 
-/* Writes an audit entry; failures are logged, never shown to the client. */
+/* Writes an audit entry, through the audit writer when the app has one
+ * (see audit_writer.h for when it is committed). Failures are logged,
+ * never shown to the client. */
 void api_audit(struct http_request *req, const struct principal *who, const char *action,
 	       const char *object, const char *outcome, const char *detail);
 
@@ -95,7 +102,11 @@ void api_referral_reopen(struct http_request *req, struct http_response *res);
 void api_referral_attach(struct http_request *req, struct http_response *res);
 void api_referral_attachment(struct http_request *req, struct http_response *res);
 
-/* Report and indicator JSON shared by the handlers. */
+/* Writes a report as a JSON object; with_links adds its indicators and
+ * ATT&CK techniques. The one definition of a report's JSON. */
+void api_report_write(struct json_out *out, const struct store_report *r, bool with_links);
+/* The object of api_report_write as a jansson value, for replies that
+ * are built as jansson trees; NULL when it could not be built. */
 json_t *api_report_json(const struct store_report *r, bool with_links);
 
 #endif

@@ -15,66 +15,100 @@
 #define INDICATOR_REPORTS_SHOWN 50
 #define SEARCH_RESULTS_MAX 50
 
-static json_t *view_json(const struct store_indicator_view *v)
+/* Writes the indicator as the reader sees it, with its readable reports. */
+static void write_view(struct json_out *out, const struct store_indicator_view *v)
 {
 	const struct store_indicator *ind = &v->indicator;
 	char first[TIME_ISO_MAX], last[TIME_ISO_MAX], warnings[256];
-	json_t *obj = json_object(), *sources = json_array(), *reports = json_array();
 
 	time_format_iso(ind->first_seen, first, sizeof(first));
 	time_format_iso(ind->last_seen, last, sizeof(last));
-	json_object_set_new(obj, "type", json_string(ioc_type_name(ind->type)));
-	json_object_set_new(obj, "value", json_string(ind->value));
-	if (ind->registrable)
-		json_object_set_new(obj, "registrable_domain", json_string(ind->registrable));
-	json_object_set_new(obj, "first_seen", json_string(first));
-	json_object_set_new(obj, "last_seen", json_string(last));
-	json_object_set_new(obj, "times_seen", json_integer(ind->times_seen));
-	json_object_set_new(obj, "confidence", json_integer(ind->confidence));
 	ioc_warnings_format(ind->warnings, warnings, sizeof(warnings));
-	json_object_set_new(obj, "warnings", json_string(warnings));
-	if (ind->warnlist)
-		json_object_set_new(obj, "warninglist", json_string(ind->warnlist));
+
+	json_out_object_begin(out);
+	json_out_key(out, "type");
+	json_out_string(out, ioc_type_name(ind->type));
+	json_out_key(out, "value");
+	json_out_string(out, ind->value);
+	if (ind->registrable) {
+		json_out_key(out, "registrable_domain");
+		json_out_string(out, ind->registrable);
+	}
+	json_out_key(out, "first_seen");
+	json_out_string(out, first);
+	json_out_key(out, "last_seen");
+	json_out_string(out, last);
+	json_out_key(out, "times_seen");
+	json_out_int(out, ind->times_seen);
+	json_out_key(out, "confidence");
+	json_out_int(out, ind->confidence);
+	json_out_key(out, "warnings");
+	json_out_string(out, warnings);
+	if (ind->warnlist) {
+		json_out_key(out, "warninglist");
+		json_out_string(out, ind->warnlist);
+	}
+
+	json_out_key(out, "sources");
+	json_out_array_begin(out);
 	for (char **s = ind->sources; s && *s; s++)
-		json_array_append_new(sources, json_string(*s));
-	json_object_set_new(obj, "sources", sources);
+		json_out_string(out, *s);
+	json_out_array_end(out);
+	json_out_key(out, "reports");
+	json_out_array_begin(out);
 	for (size_t i = 0; i < v->reports.count; i++)
-		json_array_append_new(reports, api_report_json(&v->reports.items[i], false));
-	json_object_set_new(obj, "reports", reports);
-	json_object_set_new(obj, "report_count", json_integer((json_int_t)v->report_total));
-	return obj;
+		api_report_write(out, &v->reports.items[i], false);
+	json_out_array_end(out);
+	json_out_key(out, "report_count");
+	json_out_int(out, (int64_t)v->report_total);
+	json_out_object_end(out);
 }
 
-/* Looks one canonical indicator up for the reader; NULL when not visible.
- * Audits the read when it shows AMBER+STRICT or RED reports. */
-static json_t *lookup(struct http_request *req, struct store *st, const struct principal *who,
-		      const struct ioc *ioc, struct ch_error *err)
+/* Looks one canonical indicator up for the reader; false when it is not
+ * visible. Audits the read when it shows AMBER+STRICT or RED reports. On
+ * success the caller frees view. */
+static bool lookup(struct http_request *req, struct store *st, const struct principal *who,
+		   const struct ioc *ioc, struct store_indicator_view *view, struct ch_error *err)
 {
-	struct store_indicator_view view;
 	char object[IOC_DOMAIN_MAX + 32];
-	json_t *obj;
 
-	if (store_indicator_view_get(st, ioc->type, ioc->value, who, INDICATOR_REPORTS_SHOWN, &view,
+	if (store_indicator_view_get(st, ioc->type, ioc->value, who, INDICATOR_REPORTS_SHOWN, view,
 				     err) != CH_OK)
-		return NULL;
-	if (access_read_is_audited(view.max_tlp_read)) {
-		snprintf(object, sizeof(object), "indicator:%lld", (long long)view.indicator.id);
-		api_audit(req, who, "indicator.read", object, "ok", tlp_name(view.max_tlp_read));
+		return false;
+	if (access_read_is_audited(view->max_tlp_read)) {
+		snprintf(object, sizeof(object), "indicator:%lld", (long long)view->indicator.id);
+		api_audit(req, who, "indicator.read", object, "ok", tlp_name(view->max_tlp_read));
 	}
-	obj = view_json(&view);
-	store_indicator_view_free(&view);
+	return true;
+}
+
+/* The object of write_view as a jansson value, or NULL. */
+static json_t *view_json(const struct store_indicator_view *view)
+{
+	struct json_out out;
+	struct buf text;
+	json_t *obj = NULL;
+
+	buf_init(&text, HTTP_RESPONSE_MAX);
+	json_out_init(&out, &text);
+	write_view(&out, view);
+	if (json_out_finish(&out) == CH_OK)
+		obj = json_loadb(text.data, text.len, 0, NULL);
+	buf_free(&text);
 	return obj;
 }
 
 void api_indicator_get(struct http_request *req, struct http_response *res)
 {
 	const struct api_app *app = req->app;
+	struct store_indicator_view view;
 	struct ch_error err = { 0 };
 	struct principal who;
+	struct json_out out;
 	enum ioc_type type;
 	struct ioc *ioc;
 	struct store *st;
-	json_t *obj;
+	bool found;
 
 	/* One read transaction for the token check and the lookup: one
 	 * snapshot and one round of file locks per request. */
@@ -102,12 +136,17 @@ void api_indicator_get(struct http_request *req, struct http_response *res)
 		http_reply_error(res, &err);
 		goto out;
 	}
-	obj = lookup(req, st, &who, ioc, &err);
+	found = lookup(req, st, &who, ioc, &view, &err);
 	store_read_end(st);
-	if (!obj)
+	if (!found) {
 		http_reply_error(res, &err);
-	else
-		http_reply_json(res, 200, obj);
+		goto out;
+	}
+	buf_reset(&res->body);
+	json_out_init(&out, &res->body);
+	write_view(&out, &view);
+	http_reply_written_json(res, 200, json_out_finish(&out));
+	store_indicator_view_free(&view);
 
 out:
 	free(ioc);
@@ -124,7 +163,7 @@ void api_search(struct http_request *req, struct http_response *res)
 	struct principal who;
 	struct store *st;
 	struct ioc *ioc;
-	json_t *indicators, *report_items, *obj;
+	json_t *indicators, *report_items;
 	size_t ref_count = 0;
 	enum ch_code rc;
 
@@ -144,9 +183,12 @@ void api_search(struct http_request *req, struct http_response *res)
 	ioc = xmalloc(sizeof(*ioc));
 	if (ioc_parse(q, strlen(q), app->warnlists, ioc, NULL) == CH_OK) {
 		/* A whole indicator, in any spelling: the exact canonical match. */
-		obj = lookup(req, st, &who, ioc, &err);
-		if (obj)
-			json_array_append_new(indicators, obj);
+		struct store_indicator_view view;
+
+		if (lookup(req, st, &who, ioc, &view, &err)) {
+			json_array_append_new(indicators, view_json(&view));
+			store_indicator_view_free(&view);
+		}
 	} else if (store_indicator_search(st, q, &who, SEARCH_RESULTS_MAX, &refs, &ref_count, &err) ==
 		   CH_OK) {
 		for (size_t i = 0; i < ref_count; i++) {

@@ -18,46 +18,99 @@
 /* Indicators listed in one report reply. */
 #define REPORT_INDICATORS_SHOWN 1000
 
-json_t *api_report_json(const struct store_report *r, bool with_links)
+/* Writes the stored fields, re-encoded compactly; nothing when the stored
+ * text does not parse. Text that re-encoding would not change, as the
+ * server stores it, is copied as it is. */
+static void write_fields(struct json_out *out, const char *fields_json)
+{
+	json_t *fields;
+	char *text;
+
+	if (json_is_compact(fields_json)) {
+		json_out_key(out, "fields");
+		json_out_raw(out, fields_json, strlen(fields_json));
+		return;
+	}
+	fields = json_loads(fields_json, 0, NULL);
+	text = fields ? json_dumps(fields, JSON_COMPACT) : NULL;
+
+	if (text) {
+		json_out_key(out, "fields");
+		json_out_raw(out, text, strlen(text));
+	}
+	free(text);
+	json_decref(fields);
+}
+
+void api_report_write(struct json_out *out, const struct store_report *r, bool with_links)
 {
 	char created[TIME_ISO_MAX];
-	json_t *obj = json_object();
 
 	time_format_iso(r->created, created, sizeof(created));
-	json_object_set_new(obj, "id", json_integer(r->id));
-	json_object_set_new(obj, "kind", json_string(r->kind));
-	json_object_set_new(obj, "tlp", json_string(tlp_name(r->tlp)));
-	json_object_set_new(obj, "title", json_string(r->title ? r->title : ""));
-	json_object_set_new(obj, "created", json_string(created));
-	json_object_set_new(obj, "source", json_string(r->source ? r->source : ""));
-	json_object_set_new(obj, "anonymous", json_boolean(r->anonymous));
-	if (r->submitter)
-		json_object_set_new(obj, "submitter", json_string(r->submitter));
-	if (r->org)
-		json_object_set_new(obj, "organisation", json_string(r->org));
-	if (r->fields_json) {
-		json_t *fields = json_loads(r->fields_json, 0, NULL);
-
-		if (fields)
-			json_object_set_new(obj, "fields", fields);
+	json_out_object_begin(out);
+	json_out_key(out, "id");
+	json_out_int(out, r->id);
+	json_out_key(out, "kind");
+	json_out_string(out, r->kind ? r->kind : "");
+	json_out_key(out, "tlp");
+	json_out_string(out, tlp_name(r->tlp));
+	json_out_key(out, "title");
+	json_out_string(out, r->title ? r->title : "");
+	json_out_key(out, "created");
+	json_out_string(out, created);
+	json_out_key(out, "source");
+	json_out_string(out, r->source ? r->source : "");
+	json_out_key(out, "anonymous");
+	json_out_bool(out, r->anonymous);
+	if (r->submitter) {
+		json_out_key(out, "submitter");
+		json_out_string(out, r->submitter);
 	}
-	if (!with_links)
-		return obj;
+	if (r->org) {
+		json_out_key(out, "organisation");
+		json_out_string(out, r->org);
+	}
+	if (r->fields_json)
+		write_fields(out, r->fields_json);
+	if (!with_links) {
+		json_out_object_end(out);
+		return;
+	}
 
-	json_t *indicators = json_array();
+	json_out_key(out, "indicators");
+	json_out_array_begin(out);
+	for (size_t i = 0; i < r->indicator_count; i++) {
+		json_out_object_begin(out);
+		json_out_key(out, "type");
+		json_out_string(out, ioc_type_name(r->indicators[i].type));
+		json_out_key(out, "value");
+		json_out_string(out, r->indicators[i].value);
+		json_out_object_end(out);
+	}
+	json_out_array_end(out);
+	json_out_key(out, "indicator_count");
+	json_out_int(out, (int64_t)r->indicator_total);
 
-	for (size_t i = 0; i < r->indicator_count; i++)
-		json_array_append_new(indicators,
-				      json_pack("{s:s, s:s}", "type", ioc_type_name(r->indicators[i].type),
-						"value", r->indicators[i].value));
-	json_object_set_new(obj, "indicators", indicators);
-	json_object_set_new(obj, "indicator_count", json_integer((json_int_t)r->indicator_total));
-
-	json_t *techniques = json_array();
-
+	json_out_key(out, "techniques");
+	json_out_array_begin(out);
 	for (size_t i = 0; i < r->technique_count; i++)
-		json_array_append_new(techniques, json_string(r->techniques[i]));
-	json_object_set_new(obj, "techniques", techniques);
+		json_out_string(out, r->techniques[i]);
+	json_out_array_end(out);
+	json_out_object_end(out);
+}
+
+json_t *api_report_json(const struct store_report *r, bool with_links)
+{
+	struct json_out out;
+	struct buf text;
+	json_t *obj = NULL;
+
+	buf_init(&text, HTTP_RESPONSE_MAX);
+	json_out_init(&out, &text);
+	api_report_write(&out, r, with_links);
+	if (json_out_finish(&out) == CH_OK)
+		obj = json_loadb(text.data, text.len, 0, NULL);
+	buf_free(&text);
 	return obj;
 }
 

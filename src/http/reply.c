@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "http/http_internal.h"
+#include "util/utf8.h"
 
 const char *http_header(const struct http_request *req, const char *name)
 {
@@ -62,43 +63,18 @@ void http_reply_json(struct http_response *res, int status, json_t *body)
 
 	rc = res->body.len + 64 > res->body.max ? CH_TOO_LARGE : CH_INTERNAL;
 	json_decref(body);
-	reply_internal(res, rc == CH_TOO_LARGE ? "the response is larger than the server's limit"
-					       : "the response could not be encoded as JSON");
+	http_reply_written_json(res, status, rc);
 }
 
-/* Length of the valid UTF-8 sequence at p, or 0 when it is invalid
- * (overlong forms and surrogates included), per RFC 3629. */
-static size_t utf8_sequence_len(const unsigned char *p)
+void http_reply_written_json(struct http_response *res, int status, enum ch_code rc)
 {
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-
-	if (p[0] == 0xe0)
-		lo = 0xa0;
-	else if (p[0] == 0xed)
-		hi = 0x9f;
-	else if (p[0] == 0xf0)
-		lo = 0x90;
-	else if (p[0] == 0xf4)
-		hi = 0x8f;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++) {
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
+	if (rc == CH_OK) {
+		res->status = status;
+		res->content_type = NULL;
+		return;
 	}
-	return len;
+	reply_internal(res, rc == CH_TOO_LARGE ? "the response is larger than the server's limit"
+					       : "the response could not be encoded as JSON");
 }
 
 /* Copies text into out with each byte of invalid UTF-8 replaced by '?',

@@ -17,6 +17,11 @@
  *                 body (or discards it when it is over the limit or the
  *                 request already failed) and, on its last call, runs the
  *                 handler or sends the failure.
+ *   HELD          the handler returned while holds (http_hold) were not
+ *                 yet released. The connection is suspended in MHD and its
+ *                 response waits in the conn. The last http_hold_release
+ *                 resumes it, and MHD then calls http_on_request again,
+ *                 which sends the response.
  *   RESPONDED     a response is queued. http_on_completed logs the request,
  *                 records metrics and returns the conn to IDLE.
  *
@@ -31,6 +36,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -49,7 +55,7 @@
 /* Bytes of the path shown in a request's log line. */
 #define LOG_PATH_MAX 256
 
-enum conn_state { CONN_IDLE, CONN_STARTED, CONN_READING_BODY, CONN_RESPONDED };
+enum conn_state { CONN_IDLE, CONN_STARTED, CONN_READING_BODY, CONN_HELD, CONN_RESPONDED };
 
 struct conn {
 	struct http_server *server;
@@ -77,6 +83,14 @@ struct conn {
 	int fail_status;
 	struct ch_error fail;
 	char allow[HTTP_ALLOW_MAX];
+	/* Holds not yet released, and whether MHD has suspended the connection
+	 * because of them. Other threads release holds, so both are read and
+	 * written under hold_lock. */
+	pthread_mutex_t hold_lock;
+	unsigned holds;
+	bool suspended;
+	/* The response of a HELD request. */
+	struct http_response held;
 	/* Status and body size sent, for the log line and the metrics. */
 	int status;
 	size_t bytes;
@@ -136,12 +150,14 @@ void http_on_connection(void *cls, struct MHD_Connection *mhd, void **socket_con
 		c->mhd = mhd;
 		c->state = CONN_IDLE;
 		buf_init(&c->body, c->server->body_max);
+		pthread_mutex_init(&c->hold_lock, NULL);
 		format_client(mhd, c->client);
 		*socket_context = c;
 		return;
 	}
 	if (c) {
 		buf_free(&c->body);
+		pthread_mutex_destroy(&c->hold_lock);
 		free(c);
 		*socket_context = NULL;
 	}
@@ -282,7 +298,48 @@ static void run_handler(struct conn *c)
 		buf_reset(&res.body);
 		http_reply_fail(&res, CH_INTERNAL, NULL, "the server did not build a response");
 	}
+
+	/* A hold released from now on finds the connection suspended, so it
+	 * resumes it. */
+	pthread_mutex_lock(&c->hold_lock);
+	if (c->holds > 0) {
+		c->held = res;
+		c->state = CONN_HELD;
+		c->suspended = true;
+		MHD_suspend_connection(c->mhd);
+		pthread_mutex_unlock(&c->hold_lock);
+		return;
+	}
+	pthread_mutex_unlock(&c->hold_lock);
 	send_response(c, &res);
+}
+
+static struct conn *conn_of(struct http_request *req)
+{
+	return (struct conn *)((char *)req - offsetof(struct conn, req));
+}
+
+struct http_hold *http_hold(struct http_request *req)
+{
+	struct conn *c = conn_of(req);
+
+	pthread_mutex_lock(&c->hold_lock);
+	c->holds++;
+	pthread_mutex_unlock(&c->hold_lock);
+	return (struct http_hold *)c;
+}
+
+void http_hold_release(struct http_hold *hold)
+{
+	struct conn *c = (struct conn *)hold;
+
+	pthread_mutex_lock(&c->hold_lock);
+	c->holds--;
+	if (c->holds == 0 && c->suspended) {
+		c->suspended = false;
+		MHD_resume_connection(c->mhd);
+	}
+	pthread_mutex_unlock(&c->hold_lock);
 }
 
 /* Records a failure. With close set, the error response goes out at once
@@ -429,6 +486,8 @@ enum MHD_Result http_on_request(void *cls, struct MHD_Connection *mhd, const cha
 		}
 		run_handler(c);
 		return MHD_YES;
+	case CONN_HELD:
+		return send_response(c, &c->held);
 	case CONN_IDLE:
 	case CONN_RESPONDED:
 		break;
@@ -436,8 +495,14 @@ enum MHD_Result http_on_request(void *cls, struct MHD_Connection *mhd, const cha
 	return MHD_NO;
 }
 
-static void log_request(const struct conn *c, double ms, enum MHD_RequestTerminationCode toe)
+/* Writes the request's line. The duration is shown in milliseconds with
+ * three decimals, formatted from whole microseconds, which is cheaper than
+ * printf's floating-point conversion. */
+static void log_request(const struct conn *c, uint64_t elapsed_ns,
+			enum MHD_RequestTerminationCode toe)
 {
+	unsigned long long us = (unsigned long long)((elapsed_ns + 500) / 1000);
+	unsigned long long ms = us / 1000, ms_fraction = us % 1000;
 	const char *method = c->req.method ? c->req.method : "request";
 	/* A path of thousands of bytes would drown the rest of the line. */
 	int path_shown = c->raw_path_len > LOG_PATH_MAX ? LOG_PATH_MAX : (int)c->raw_path_len;
@@ -446,22 +511,23 @@ static void log_request(const struct conn *c, double ms, enum MHD_RequestTermina
 	const char *note_close = c->log_note[0] ? ")" : "";
 
 	if (c->status == 0) {
-		log_info(c->req.request_id, "%s %.*s%s from %s ended after %.3f ms without a "
-			 "response (libmicrohttpd termination code %d).",
-			 method, path_shown, c->raw_path, path_cut, c->client, ms, (int)toe);
+		log_info(c->req.request_id, "%s %.*s%s from %s ended after %llu.%03llu ms without "
+			 "a response (libmicrohttpd termination code %d).",
+			 method, path_shown, c->raw_path, path_cut, c->client, ms, ms_fraction,
+			 (int)toe);
 		return;
 	}
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
 		log_info(c->req.request_id, "%s %.*s%s from %s returned %d, but sending its %zu "
-			 "bytes failed after %.3f ms (libmicrohttpd termination code %d)%s%s%s.",
+			 "bytes failed after %llu.%03llu ms (libmicrohttpd termination code %d)%s%s%s.",
 			 method, path_shown, c->raw_path, path_cut, c->client, c->status, c->bytes,
-			 ms, (int)toe, note_open, c->log_note, note_close);
+			 ms, ms_fraction, (int)toe, note_open, c->log_note, note_close);
 		return;
 	}
 	log_info(c->req.request_id,
-		 "%s %.*s%s from %s returned %d with %zu bytes in %.3f ms%s%s%s.",
+		 "%s %.*s%s from %s returned %d with %zu bytes in %llu.%03llu ms%s%s%s.",
 		 method, path_shown, c->raw_path, path_cut, c->client, c->status, c->bytes, ms,
-		 note_open, c->log_note, note_close);
+		 ms_fraction, note_open, c->log_note, note_close);
 }
 
 void http_on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
@@ -475,7 +541,7 @@ void http_on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
 		return;
 	elapsed = now_ns() - c->started_ns;
 	if (log_enabled(LOG_INFO))
-		log_request(c, (double)elapsed / 1e6, toe);
+		log_request(c, elapsed, toe);
 	if (c->status != 0)
 		atomic_fetch_add_explicit(&s->answered, 1, memory_order_relaxed);
 
@@ -491,5 +557,5 @@ void http_on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
 
 struct http_server *http_server_of(struct http_request *req)
 {
-	return ((struct conn *)((char *)req - offsetof(struct conn, req)))->server;
+	return conn_of(req)->server;
 }

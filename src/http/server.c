@@ -83,7 +83,7 @@ static struct MHD_Daemon *start_daemon(struct http_server *s, int fd, unsigned t
 	 * their epoll sets, and the loser calls MHD_PANIC, which aborts the
 	 * process (daemon.c, functions MHD_quiesce_daemon and MHD_epoll). */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
-			 MHD_USE_ERROR_LOG;
+			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 
 	/* The pool option comes last, so that with one thread MHD_OPTION_END
 	 * takes its place, because MHD warns about a pool size of 0 or 1. */

@@ -62,6 +62,10 @@ struct http_response {
 
 /* Sets a JSON body and status; takes ownership of body. */
 void http_reply_json(struct http_response *res, int status, json_t *body);
+/* Sets status for a JSON body that the handler wrote into res->body,
+ * given json_out_finish's result rc, or a 500 error in its place when rc
+ * is not CH_OK. */
+void http_reply_written_json(struct http_response *res, int status, enum ch_code rc);
 /* Sets {"error": {"code", "message", "field"}} with the status that
  * ch_code_http_status maps err->code to. */
 void http_reply_error(struct http_response *res, const struct ch_error *err);
@@ -80,6 +84,19 @@ json_t *http_form_decode(const char *body, size_t len);
 /* Sets a plain-text body. */
 void http_reply_text(struct http_response *res, int status, const char *content_type,
 		     const char *text, size_t len);
+
+/* A response held back by a handler until work on another thread, such as
+ * committing an audit entry, is done. */
+struct http_hold;
+
+/* Holds back the response to req: the core sends it only after the
+ * handler has returned and every hold taken on req has been released with
+ * http_hold_release. Meanwhile the worker thread serves other connections.
+ * Call it from the handler only; each hold must be released exactly once. */
+struct http_hold *http_hold(struct http_request *req);
+/* Releases a hold, from any thread. The last release of a request whose
+ * handler has returned sends its response. */
+void http_hold_release(struct http_hold *hold);
 
 typedef void (*http_handler_fn)(struct http_request *req, struct http_response *res);
 

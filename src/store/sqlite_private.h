@@ -19,8 +19,29 @@ struct store_cached_statement {
 	sqlite3_stmt *stmt;
 };
 
+/* Slots of the per-handle cache of successful token lookups. */
+#define STORE_TOKEN_CACHE_SLOTS 64
+
+/* A token that authenticated, found again by the SHA-256 of its secret. */
+struct store_cached_token {
+	bool used;
+	unsigned char hash[STORE_TOKEN_HASH_BYTES];
+	int64_t expires; /* 0 when it never expires */
+	struct principal who;
+};
+
+/* Token lookups, reused only while the database is unchanged: every entry
+ * was read when PRAGMA data_version (changes by other connections) and
+ * sqlite3_total_changes64 (changes by this one) had the values below. */
+struct store_token_cache {
+	int64_t data_version;
+	int64_t own_changes;
+	struct store_cached_token slots[STORE_TOKEN_CACHE_SLOTS];
+};
+
 struct store {
 	sqlite3 *db;
+	struct store_token_cache tokens;
 	struct store_cached_statement cache[STORE_STATEMENT_CACHE_MAX];
 	size_t cache_count;
 	/* Prepared once per handle for the ingest hot path. */

@@ -227,7 +227,11 @@ enum ch_code store_token_add(struct store *st, int64_t user_id,
 enum ch_code store_token_revoke(struct store *st, int64_t token_id, int64_t now,
 				struct ch_error *err);
 /* Finds the principal for a token hash. Returns CH_UNAUTHORIZED when the
- * token is unknown, revoked or expired, and the message names the reason. */
+ * token is unknown, revoked or expired, and the message names the reason.
+ * Successful lookups are cached in the handle and reused only while the
+ * database has not changed, so a revocation or a changed user, from this
+ * process or another, applies from the next call that starts after its
+ * commit. Starts the read transaction when none is open. */
 enum ch_code store_token_authenticate(struct store *st,
 				      const unsigned char hash[STORE_TOKEN_HASH_BYTES],
 				      int64_t now, struct principal *out, struct ch_error *err);
@@ -370,6 +374,11 @@ struct store_audit_entry {
  * caller's transaction when one is open. */
 enum ch_code store_audit_append(struct store *st, const struct store_audit_entry *entry,
 				struct ch_error *err);
+/* Appends count entries, in order, in one write transaction of their own,
+ * so that they cost one commit. Ends the caller's read transaction first.
+ * On failure none of them is written. */
+enum ch_code store_audit_append_batch(struct store *st, const struct store_audit_entry *entries,
+				      size_t count, struct ch_error *err);
 
 struct store_audit_row {
 	int64_t id;

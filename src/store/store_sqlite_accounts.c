@@ -256,9 +256,11 @@ enum ch_code store_token_revoke(struct store *st, int64_t token_id, int64_t now,
 	return rc;
 }
 
-enum ch_code store_token_authenticate(struct store *st,
-				      const unsigned char hash[STORE_TOKEN_HASH_BYTES],
-				      int64_t now, struct principal *out, struct ch_error *err)
+/* Reads and checks the token row of hash. Sets *out and *expires (0 for
+ * none) when the token is valid at now. */
+static enum ch_code query_token(struct store *st, const unsigned char hash[STORE_TOKEN_HASH_BYTES],
+				int64_t now, struct principal *out, int64_t *expires,
+				struct ch_error *err)
 {
 	sqlite3_stmt *stmt;
 	struct principal who = { 0 };
@@ -307,10 +309,69 @@ enum ch_code store_token_authenticate(struct store *st,
 	snprintf(who.user_name, sizeof(who.user_name), "%s",
 		 (const char *)sqlite3_column_text(stmt, 6));
 	*out = who;
+	*expires = sqlite3_column_int64(stmt, 1);
 
 out:
 	store_sqlite_release(st, stmt);
 	return rc;
+}
+
+/* Empties the token cache when the database changed since it was filled:
+ * through another connection (PRAGMA data_version) or through this one
+ * (sqlite3_total_changes64). The pragma also starts the caller's read
+ * transaction, so the cache then matches that transaction's snapshot. */
+static enum ch_code check_token_cache(struct store *st, struct ch_error *err)
+{
+	struct store_token_cache *cache = &st->tokens;
+	int64_t own_changes = sqlite3_total_changes64(st->db);
+	int64_t version;
+	sqlite3_stmt *stmt;
+	int step;
+
+	if (store_sqlite_statement(st, "PRAGMA data_version", &stmt) != SQLITE_OK)
+		return store_sqlite_fail(st, err, "preparing the data version check");
+	step = sqlite3_step(stmt);
+	version = sqlite3_column_int64(stmt, 0);
+	store_sqlite_release(st, stmt);
+	if (step != SQLITE_ROW)
+		return store_sqlite_fail(st, err, "reading the data version");
+
+	if (version != cache->data_version || own_changes != cache->own_changes) {
+		memset(cache->slots, 0, sizeof(cache->slots));
+		cache->data_version = version;
+		cache->own_changes = own_changes;
+	}
+	return CH_OK;
+}
+
+enum ch_code store_token_authenticate(struct store *st,
+				      const unsigned char hash[STORE_TOKEN_HASH_BYTES],
+				      int64_t now, struct principal *out, struct ch_error *err)
+{
+	/* The hash is SHA-256 output, so its first bytes spread evenly. */
+	struct store_cached_token *slot =
+		&st->tokens.slots[(hash[0] | (unsigned)hash[1] << 8) % STORE_TOKEN_CACHE_SLOTS];
+	int64_t expires = 0;
+	enum ch_code rc;
+
+	rc = check_token_cache(st, err);
+	if (rc != CH_OK)
+		return rc;
+	/* An expired entry falls through to the query, which names the reason. */
+	if (slot->used && sodium_memcmp(slot->hash, hash, STORE_TOKEN_HASH_BYTES) == 0 &&
+	    (slot->expires == 0 || slot->expires > now)) {
+		*out = slot->who;
+		return CH_OK;
+	}
+
+	rc = query_token(st, hash, now, out, &expires, err);
+	if (rc != CH_OK)
+		return rc;
+	slot->used = true;
+	memcpy(slot->hash, hash, STORE_TOKEN_HASH_BYTES);
+	slot->expires = expires;
+	slot->who = *out;
+	return CH_OK;
 }
 
 enum ch_code store_chat_identity_link(struct store *st, int64_t user_id, const char *platform,

@@ -111,23 +111,29 @@ static enum ch_code insert_entry(struct store *st, const struct store_audit_entr
 enum ch_code store_audit_append(struct store *st, const struct store_audit_entry *entry,
 				struct ch_error *err)
 {
-	enum ch_code rc;
-
 	/* Inside the caller's write transaction the entry commits with the
-	 * change it records. On its own it takes the write lock first, so two writers
-	 * cannot both chain to the same previous entry. */
+	 * change it records. */
 	if (sqlite3_txn_state(st->db, NULL) == SQLITE_TXN_WRITE)
 		return insert_entry(st, entry, err);
-	/* A read transaction cannot safely become a write one once another
-	 * writer has committed, so it ends here. */
-	store_read_end(st);
+	return store_audit_append_batch(st, entry, 1, err);
+}
 
+enum ch_code store_audit_append_batch(struct store *st, const struct store_audit_entry *entries,
+				      size_t count, struct ch_error *err)
+{
+	enum ch_code rc;
+
+	/* A read transaction cannot safely become a write one once another
+	 * writer has committed, so it ends here. The write lock comes first,
+	 * so two writers cannot both chain to the same previous entry. */
+	store_read_end(st);
 	rc = store_sqlite_exec(st, "BEGIN IMMEDIATE", "starting an audit transaction", err);
 	if (rc != CH_OK)
 		return rc;
-	rc = insert_entry(st, entry, err);
+	for (size_t i = 0; i < count && rc == CH_OK; i++)
+		rc = insert_entry(st, &entries[i], err);
 	if (rc == CH_OK)
-		rc = store_sqlite_exec(st, "COMMIT", "committing an audit entry", err);
+		rc = store_sqlite_exec(st, "COMMIT", "committing audit entries", err);
 	if (rc != CH_OK)
 		store_rollback(st);
 	return rc;

@@ -397,13 +397,44 @@ void store_indicator_view_free(struct store_indicator_view *view)
 	store_report_list_free(&view->reports);
 }
 
+/* Column of the reader's permission in the view query, after the
+ * report columns. */
+#define VIEW_READABLE_COLUMN 10
+
+/* Adds one linked report to the view: it counts towards the totals, and
+ * when the reader may read it, towards the dates and, up to max_reports,
+ * the list. */
+static void view_add_report(struct store_indicator_view *view, sqlite3_stmt *stmt,
+			    size_t max_reports, size_t *total, int64_t *first, int64_t *last)
+{
+	int64_t created = sqlite3_column_int64(stmt, 7);
+	enum tlp_level tlp = (enum tlp_level)sqlite3_column_int(stmt, 2);
+
+	(*total)++;
+	if (!sqlite3_column_int(stmt, VIEW_READABLE_COLUMN))
+		return;
+	if (view->report_total == 0 || created < *first)
+		*first = created;
+	if (view->report_total == 0 || created > *last)
+		*last = created;
+	if (view->report_total == 0 || tlp > view->max_tlp_read)
+		view->max_tlp_read = tlp;
+	view->report_total++;
+	if (view->reports.count == max_reports)
+		return;
+	view->reports.items = xreallocarray(view->reports.items, view->reports.count + 1,
+					    sizeof(*view->reports.items));
+	read_report(stmt, &view->reports.items[view->reports.count++]);
+}
+
 enum ch_code store_indicator_view_get(struct store *st, enum ioc_type type, const char *value,
 				      const struct principal *reader, size_t max_reports,
 				      struct store_indicator_view *out, struct ch_error *err)
 {
 	struct store_indicator_view view;
 	sqlite3_stmt *stmt = NULL;
-	int64_t total = 0, readable = 0, first = 0, last = 0;
+	int64_t first = 0, last = 0;
+	size_t total = 0;
 	enum ch_code rc;
 	int step;
 
@@ -412,61 +443,34 @@ enum ch_code store_indicator_view_get(struct store *st, enum ioc_type type, cons
 	if (rc != CH_OK)
 		return rc;
 
-	/* Dates and counts from the reports this reader may see only, so a
-	 * hidden earlier report cannot be inferred from first_seen. */
-	if (store_sqlite_statement(st,
-				   "SELECT COUNT(*),"
-				   " SUM(CASE WHEN " READABLE " THEN 1 ELSE 0 END),"
-				   " MIN(CASE WHEN " READABLE " THEN r.created END),"
-				   " MAX(CASE WHEN " READABLE " THEN r.created END),"
-				   " MAX(CASE WHEN " READABLE " THEN r.tlp END)"
-				   " FROM report_indicators ri JOIN reports r ON r.id = ri.report_id"
-				   " WHERE ri.indicator_id = :id",
-				   &stmt) != SQLITE_OK) {
-		rc = store_sqlite_fail(st, err, "preparing the indicator history query");
-		goto fail;
-	}
-	bind_named_int(stmt, ":id", view.indicator.id);
-	bind_reader(stmt, reader);
-	if (sqlite3_step(stmt) == SQLITE_ROW) {
-		total = sqlite3_column_int64(stmt, 0);
-		readable = sqlite3_column_int64(stmt, 1);
-		first = sqlite3_column_int64(stmt, 2);
-		last = sqlite3_column_int64(stmt, 3);
-		view.max_tlp_read = (enum tlp_level)sqlite3_column_int(stmt, 4);
-	}
-	store_sqlite_release(st, stmt);
-	stmt = NULL;
-	if (readable == 0) {
-		rc = ch_fail(err, CH_NOT_FOUND, "%s %s: not found", ioc_type_name(type), value);
-		goto fail;
-	}
-	view.report_total = (size_t)readable;
-	if (readable < total) {
-		view.indicator.first_seen = first;
-		view.indicator.last_seen = last;
-		view.indicator.times_seen = readable;
-	}
-
-	if (store_sqlite_statement(st, "SELECT " REPORT_COLUMNS REPORT_JOINS
+	/* Every linked report, newest first, with whether the reader may read
+	 * it: one pass gives the counts, the dates and the list. The order
+	 * follows the (indicator_id, report_id) index, so no sort is needed. */
+	if (store_sqlite_statement(st, "SELECT " REPORT_COLUMNS ", " READABLE REPORT_JOINS
 			       " JOIN report_indicators ri ON ri.report_id = r.id"
-			       " WHERE ri.indicator_id = :id AND " READABLE
-			       " ORDER BY r.id DESC LIMIT :limit", &stmt) != SQLITE_OK) {
+			       " WHERE ri.indicator_id = :id ORDER BY ri.report_id DESC", &stmt) != SQLITE_OK) {
 		rc = store_sqlite_fail(st, err, "preparing the indicator reports query");
 		goto fail;
 	}
 	bind_named_int(stmt, ":id", view.indicator.id);
-	bind_named_int(stmt, ":limit", (int64_t)max_reports);
 	bind_reader(stmt, reader);
-	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-		view.reports.items = xreallocarray(view.reports.items, view.reports.count + 1,
-						   sizeof(*view.reports.items));
-		read_report(stmt, &view.reports.items[view.reports.count++]);
-	}
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW)
+		view_add_report(&view, stmt, max_reports, &total, &first, &last);
 	store_sqlite_release(st, stmt);
 	if (step != SQLITE_DONE) {
 		rc = store_sqlite_fail(st, err, "reading the reports of an indicator");
 		goto fail;
+	}
+	if (view.report_total == 0) {
+		rc = ch_fail(err, CH_NOT_FOUND, "%s %s: not found", ioc_type_name(type), value);
+		goto fail;
+	}
+	/* Dates and counts from the reports this reader may see only, so a
+	 * hidden earlier report cannot be inferred from first_seen. */
+	if (view.report_total < total) {
+		view.indicator.first_seen = first;
+		view.indicator.last_seen = last;
+		view.indicator.times_seen = (int64_t)view.report_total;
 	}
 
 	/* Sources from readable reports only. */
@@ -479,7 +483,7 @@ enum ch_code store_indicator_view_get(struct store *st, enum ioc_type type, cons
 		if (!seen)
 			view.indicator.sources[n++] = xstrdup(view.reports.items[i].source);
 	}
-	view.indicator.report_count = (size_t)readable;
+	view.indicator.report_count = view.report_total;
 	*out = view;
 	return CH_OK;
 

@@ -3,6 +3,12 @@
  * single write(2). It needs no lock, because POSIX keeps a write of up to
  * PIPE_BUF bytes to a pipe whole and LOG_LINE_MAX is below that. Terminals
  * and files opened with O_APPEND keep whole writes in practice.
+ *
+ * In buffered mode (log_buffer_start) INFO and DEBUG lines are appended to
+ * one buffer under a mutex instead, and a thread of the logger writes the
+ * buffer every LOG_FLUSH_MS. A WARN or ERROR line writes the buffer and
+ * then itself at once, so lines keep their order. Whole lines are copied,
+ * so a batch never cuts a line.
  */
 #include "util/log.h"
 
@@ -20,17 +26,22 @@ _Static_assert(LOG_LINE_MAX <= PIPE_BUF, "a log line must fit one atomic pipe wr
 
 /* Bytes of an id written before it is cut. */
 #define LOG_ID_MAX 64
+/* Buffered mode: the buffer's size, and the longest time a line waits. */
+#define LOG_BUFFER_BYTES ((size_t)64 * 1024)
+#define LOG_FLUSH_MS 20
 
 static atomic_int min_level = LOG_INFO;
 static atomic_int out_fd = STDERR_FILENO;
 static pthread_once_t env_once = PTHREAD_ONCE_INIT;
 
-static const char *const level_names[] = {
-	[LOG_DEBUG] = "DEBUG",
-	[LOG_INFO] = "INFO",
-	[LOG_WARN] = "WARN",
-	[LOG_ERROR] = "ERROR",
+/* The level names as they appear in a line, padded to one width. */
+static const char *const level_fields[] = {
+	[LOG_DEBUG] = " DEBUG ",
+	[LOG_INFO] = " INFO  ",
+	[LOG_WARN] = " WARN  ",
+	[LOG_ERROR] = " ERROR ",
 };
+#define LEVEL_FIELD_LEN 7
 
 enum ch_code log_parse_level(const char *text, enum log_level *level, struct ch_error *err)
 {
@@ -60,17 +71,33 @@ void log_set_fd(int fd)
 	atomic_store_explicit(&out_fd, fd, memory_order_release);
 }
 
-/* Writes "2026-12-04T20:15:17.123Z" (24 characters) into out. */
-static size_t format_time(char *out, size_t cap)
+/* Writes "2026-12-04T20:15:17.123Z" (24 characters) into out, which has
+ * room for at least 32. Each thread formats the date and time up to the
+ * seconds once per second, because a server logs many lines a second. */
+static size_t format_time(char *out)
 {
+	static _Thread_local time_t cached_second = -1;
+	static _Thread_local char cached[32];
+	static _Thread_local size_t cached_len;
 	struct timespec now;
 	struct tm tm;
+	long ms;
 	size_t n;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	n = strftime(out, cap, "%Y-%m-%dT%H:%M:%S", &tm);
-	n += (size_t)snprintf(out + n, cap - n, ".%03ldZ", now.tv_nsec / 1000000);
+	if (now.tv_sec != cached_second) {
+		gmtime_r(&now.tv_sec, &tm);
+		cached_len = strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S", &tm);
+		cached_second = now.tv_sec;
+	}
+	memcpy(out, cached, cached_len);
+	n = cached_len;
+	ms = now.tv_nsec / 1000000;
+	out[n++] = '.';
+	out[n++] = (char)('0' + ms / 100);
+	out[n++] = (char)('0' + ms / 10 % 10);
+	out[n++] = (char)('0' + ms % 10);
+	out[n++] = 'Z';
 	return n;
 }
 
@@ -117,6 +144,119 @@ static void write_all(int fd, const char *data, size_t len)
 	}
 }
 
+/* State of buffered mode. The mutex and the condition variable are never
+ * destroyed, so a thread that saw buffering on may still lock them after
+ * log_buffer_stop. */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond; /* waits on CLOCK_MONOTONIC */
+	pthread_t thread;
+	bool on;             /* guarded by lock */
+	bool stopping;       /* guarded by lock */
+	size_t len;          /* guarded by lock */
+	char data[LOG_BUFFER_BYTES];
+} buffered = { .lock = PTHREAD_MUTEX_INITIALIZER };
+/* A copy of buffered.on that lets unbuffered writes skip the mutex. */
+static atomic_bool buffering;
+static pthread_once_t buffered_once = PTHREAD_ONCE_INIT;
+
+static void init_buffered_cond(void)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&buffered.cond, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
+/* Writes the buffered lines. Called with buffered.lock held. */
+static void flush_locked(void)
+{
+	if (buffered.len == 0)
+		return;
+	write_all(atomic_load_explicit(&out_fd, memory_order_acquire), buffered.data,
+		  buffered.len);
+	buffered.len = 0;
+}
+
+/* Writes a finished line, or appends it to the buffer in buffered mode. */
+static void output_line(enum log_level level, const char *line, size_t len)
+{
+	if (!atomic_load_explicit(&buffering, memory_order_relaxed)) {
+		write_all(atomic_load_explicit(&out_fd, memory_order_acquire), line, len);
+		return;
+	}
+
+	pthread_mutex_lock(&buffered.lock);
+	if (!buffered.on || level >= LOG_WARN || buffered.len + len > sizeof(buffered.data))
+		flush_locked();
+	if (!buffered.on || level >= LOG_WARN) {
+		write_all(atomic_load_explicit(&out_fd, memory_order_acquire), line, len);
+	} else {
+		memcpy(buffered.data + buffered.len, line, len);
+		buffered.len += len;
+	}
+	pthread_mutex_unlock(&buffered.lock);
+}
+
+static void *flush_main(void *arg)
+{
+	struct timespec deadline;
+
+	(void)arg;
+	pthread_mutex_lock(&buffered.lock);
+	while (!buffered.stopping) {
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_nsec += LOG_FLUSH_MS * 1000000L;
+		deadline.tv_sec += deadline.tv_nsec / 1000000000L;
+		deadline.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&buffered.cond, &buffered.lock, &deadline);
+		flush_locked();
+	}
+	pthread_mutex_unlock(&buffered.lock);
+	return NULL;
+}
+
+void log_buffer_start(void)
+{
+	pthread_once(&buffered_once, init_buffered_cond);
+	pthread_mutex_lock(&buffered.lock);
+	if (buffered.on) {
+		pthread_mutex_unlock(&buffered.lock);
+		return;
+	}
+	buffered.stopping = false;
+	if (pthread_create(&buffered.thread, NULL, flush_main, NULL) != 0) {
+		pthread_mutex_unlock(&buffered.lock);
+		log_warn(NULL, "Starting the log writer thread failed, so each line is written "
+			 "on its own.");
+		return;
+	}
+	buffered.on = true;
+	atomic_store(&buffering, true);
+	pthread_mutex_unlock(&buffered.lock);
+}
+
+void log_buffer_stop(void)
+{
+	pthread_mutex_lock(&buffered.lock);
+	if (!buffered.on) {
+		pthread_mutex_unlock(&buffered.lock);
+		return;
+	}
+	buffered.on = false;
+	buffered.stopping = true;
+	atomic_store(&buffering, false);
+	pthread_cond_signal(&buffered.cond);
+	pthread_mutex_unlock(&buffered.lock);
+	pthread_join(buffered.thread, NULL);
+
+	pthread_mutex_lock(&buffered.lock);
+	flush_locked();
+	pthread_mutex_unlock(&buffered.lock);
+}
+
 /* Formats and writes one line whatever the minimum level is. */
 static void emit(enum log_level level, const char *id, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
@@ -137,8 +277,9 @@ static void emit(enum log_level level, const char *id, const char *fmt, va_list 
 	if (n < 0)
 		return;
 
-	len = format_time(line, sizeof(line));
-	len += (size_t)snprintf(line + len, sizeof(line) - len, " %-5s ", level_names[level]);
+	len = format_time(line);
+	memcpy(line + len, level_fields[level], LEVEL_FIELD_LEN);
+	len += LEVEL_FIELD_LEN;
 	if (id && *id) {
 		/* Ids are short, and the bound keeps room for the message. */
 		line[len++] = '[';
@@ -153,7 +294,7 @@ static void emit(enum log_level level, const char *id, const char *fmt, va_list 
 		len += 3;
 	}
 	line[len++] = '\n';
-	write_all(atomic_load_explicit(&out_fd, memory_order_acquire), line, len);
+	output_line(level, line, len);
 }
 
 static void emit_format(enum log_level level, const char *id, const char *fmt, ...)

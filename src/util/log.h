@@ -5,8 +5,9 @@
  *
  * with the time in UTC to the millisecond, the level, the request id or
  * object id in brackets (left out when the caller passes NULL) and a
- * whole-sentence message. Each line goes out in one write(2), so lines from
- * different threads never interleave. Control characters in a message are
+ * whole-sentence message. Each line goes out in one write(2), or with
+ * whole other lines in buffered mode, so lines from different threads
+ * never interleave. Control characters in a message are
  * written as \xNN, so a value that came from a client cannot start a forged
  * line. Lines longer than LOG_LINE_MAX bytes are cut and end in "...".
  *
@@ -40,6 +41,13 @@ void log_set_level(enum log_level level);
 bool log_enabled(enum log_level level);
 /* Sends lines to fd instead of stderr (2), so a test can read them. */
 void log_set_fd(int fd);
+/* Buffers INFO and DEBUG lines and writes them in batches, at most 20 ms
+ * after each line, for a server that logs a line per request. WARN and
+ * ERROR lines are written at once, after the lines buffered before them.
+ * A crash loses the buffered lines; log_buffer_stop writes them. */
+void log_buffer_start(void);
+/* Writes the buffered lines and goes back to one write per line. */
+void log_buffer_stop(void);
 
 void log_debug(const char *id, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_info(const char *id, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -5,26 +5,15 @@
 #include <errno.h>
 #include <time.h>
 
+#include "util/thread.h"
 #include "util/thread_loop.h"
 
 bool thread_loop_start(struct thread_loop *loop, void *(*fn)(void *), void *arg)
 {
-	pthread_condattr_t attr;
-
 	loop->woken = false;
 	atomic_init(&loop->stop, false);
-	pthread_mutex_init(&loop->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&loop->cond, &attr);
-	pthread_condattr_destroy(&attr);
-
-	if (pthread_create(&loop->thread, NULL, fn, arg) != 0) {
-		pthread_cond_destroy(&loop->cond);
-		pthread_mutex_destroy(&loop->lock);
-		return false;
-	}
-	return true;
+	return thread_start_with_cond(&loop->thread, &loop->lock, &loop->cond, fn, arg,
+				      "a background loop", NULL) == CH_OK;
 }
 
 void thread_loop_wait(struct thread_loop *loop, int64_t seconds)
@@ -63,7 +52,5 @@ void thread_loop_stop(struct thread_loop *loop)
 	pthread_cond_signal(&loop->cond);
 	pthread_mutex_unlock(&loop->lock);
 
-	pthread_join(loop->thread, NULL);
-	pthread_cond_destroy(&loop->cond);
-	pthread_mutex_destroy(&loop->lock);
+	thread_join_with_cond(loop->thread, &loop->lock, &loop->cond);
 }

@@ -22,6 +22,7 @@
 #include "chat/forms.h"
 #include "model/referral.h"
 #include "model/report.h"
+#include "temp_db.h"
 
 /* ---- Definitions ------------------------------------------------------------ */
 
@@ -404,12 +405,8 @@ static int setup_store(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct ch_error err = { 0 };
 	int64_t org, user;
-	int fd;
 
-	snprintf(f->path, sizeof(f->path), "/tmp/ctihub-chatforms-XXXXXX");
-	fd = mkstemp(f->path);
-	assert_true(fd >= 0);
-	close(fd);
+	temp_db_create(f->path, sizeof(f->path), "/tmp/ctihub-chatforms-XXXXXX");
 	if (store_open(f->path, &f->st, &err) != CH_OK)
 		fail_msg("store_open: %s", err.message);
 	assert_int_equal(store_org_add(f->st, "CERT-A", &org, &err), CH_OK);
@@ -438,15 +435,10 @@ static int setup_store(void **state)
 static int teardown_store(void **state)
 {
 	struct fixture *f = *state;
-	char extra[80];
 
 	sqlite3_close(f->db);
 	store_close(f->st);
-	unlink(f->path);
-	snprintf(extra, sizeof(extra), "%s-wal", f->path);
-	unlink(extra);
-	snprintf(extra, sizeof(extra), "%s-shm", f->path);
-	unlink(extra);
+	temp_db_remove(f->path);
 	free(f);
 	return 0;
 }

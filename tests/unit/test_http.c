@@ -92,6 +92,33 @@ static void handle_slow(struct http_request *req, struct http_response *res)
 	http_reply_json(res, 200, json_pack("{s:b}", "slow", 1));
 }
 
+/* Releases two holds of one request 200 ms apart from the handler's
+ * return, from another thread, as the audit writer does. */
+static void *release_later(void *arg)
+{
+	struct http_hold **holds = arg;
+	struct timespec pause = { .tv_sec = 0, .tv_nsec = 100 * 1000 * 1000 };
+
+	nanosleep(&pause, NULL);
+	http_hold_release(holds[0]);
+	nanosleep(&pause, NULL);
+	http_hold_release(holds[1]);
+	free(holds);
+	return NULL;
+}
+
+static void handle_held(struct http_request *req, struct http_response *res)
+{
+	struct http_hold **holds = malloc(2 * sizeof(*holds));
+	pthread_t thread;
+
+	holds[0] = http_hold(req);
+	holds[1] = http_hold(req);
+	assert_int_equal(pthread_create(&thread, NULL, release_later, holds), 0);
+	pthread_detach(thread);
+	http_reply_json(res, 200, json_pack("{s:b}", "held", 1));
+}
+
 static void add_app_metrics(void *app, struct buf *out)
 {
 	(void)app;
@@ -106,6 +133,7 @@ static const struct http_route routes[] = {
 	{ "GET", "/text", handle_text },
 	{ "GET", "/nothing", handle_nothing },
 	{ "GET", "/slow", handle_slow },
+	{ "GET", "/held", handle_held },
 };
 
 static void on_ready(void *app, unsigned port)
@@ -453,6 +481,29 @@ static void http_healthz_is_ok(void **state)
 	exchange_free(&ex);
 }
 
+static void http_hold_delays_response(void **state)
+{
+	struct timespec start, end;
+	struct exchange ex;
+	double seconds;
+
+	(void)state;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	request(shared, "GET", "/held", NULL, 0, NULL, &ex);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	seconds = (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9;
+	assert_int_equal(ex.status, 200);
+	assert_string_equal(ex.body.data, "{\"held\":true}");
+	/* Sent after the second release, 200 ms after the handler returned. */
+	assert_true(seconds >= 0.19);
+	exchange_free(&ex);
+
+	/* The server goes on serving after a held response. */
+	request(shared, "GET", "/healthz", NULL, 0, NULL, &ex);
+	assert_int_equal(ex.status, 200);
+	exchange_free(&ex);
+}
+
 static void http_response_headers_from_handler(void **state)
 {
 	struct exchange ex;
@@ -721,6 +772,7 @@ int main(void)
 		cmocka_unit_test(http_encoded_nul_is_400),
 		cmocka_unit_test(http_request_id_is_unique),
 		cmocka_unit_test(http_healthz_is_ok),
+		cmocka_unit_test(http_hold_delays_response),
 		cmocka_unit_test(http_response_headers_from_handler),
 		cmocka_unit_test(http_handler_without_reply_is_500),
 		cmocka_unit_test(http_metrics_count_by_pattern),

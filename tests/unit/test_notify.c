@@ -26,6 +26,7 @@
 
 #include "notify/notify.h"
 #include "notify/notify_internal.h"
+#include "temp_db.h"
 
 #define NOW 1796400000 /* 2026-12-04T16:00:00Z; any fixed time works */
 
@@ -273,12 +274,8 @@ static int setup_store(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct ch_error err = { 0 };
-	int fd;
 
-	snprintf(f->path, sizeof(f->path), "/tmp/ctihub-notify-XXXXXX");
-	fd = mkstemp(f->path);
-	assert_true(fd >= 0);
-	close(fd);
+	temp_db_create(f->path, sizeof(f->path), "/tmp/ctihub-notify-XXXXXX");
 	if (store_open(f->path, &f->st, &err) != CH_OK)
 		fail_msg("store_open: %s", err.message);
 	*state = f;
@@ -288,15 +285,10 @@ static int setup_store(void **state)
 static int teardown_store(void **state)
 {
 	struct fixture *f = *state;
-	char extra[80];
 
 	notify_config_free(&f->cfg);
 	store_close(f->st);
-	unlink(f->path);
-	snprintf(extra, sizeof(extra), "%s-wal", f->path);
-	unlink(extra);
-	snprintf(extra, sizeof(extra), "%s-shm", f->path);
-	unlink(extra);
+	temp_db_remove(f->path);
 	free(f);
 	return 0;
 }

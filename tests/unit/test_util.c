@@ -1,17 +1,23 @@
 /*
  * Unit tests for src/util and src/policy/tlp: buffers with maximums,
- * error codes, durations and TLP names.
+ * error codes, durations, TLP names, the JSON writer, whose output is
+ * compared with jansson's, and the order of buffered log lines.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "policy/tlp.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/json_out.h"
+#include "util/log.h"
 #include "util/timeutil.h"
 
 static void buf_grows_to_max(void **state)
@@ -150,6 +156,199 @@ static void time_iso_parse_zones(void **state)
 		assert_int_equal(time_parse_iso(bad[i], &t, &err), CH_INVALID);
 }
 
+/* Strings that exercise every escape: quotes, backslashes, the short
+ * control escapes, other control characters, DEL, a slash and UTF-8 of
+ * two, three and four bytes. */
+static const char *const json_samples[] = {
+	"",
+	"plain text",
+	"quote \" and backslash \\",
+	"\b\f\n\r\t",
+	"\x01\x1f\x7f",
+	"http://example.org/a?b=c&d",
+	"caf\xc3\xa9 \xe2\x82\xac \xf0\x9d\x84\x9e",
+};
+
+static void json_out_matches_jansson(void **state)
+{
+	const size_t count = sizeof(json_samples) / sizeof(json_samples[0]);
+	json_t *expected = json_object(), *array = json_array();
+	struct json_out out;
+	struct buf b;
+	char *text;
+
+	(void)state;
+	buf_init(&b, 4096);
+	json_out_init(&out, &b);
+	json_out_object_begin(&out);
+	for (size_t i = 0; i < count; i++) {
+		char key[16];
+
+		snprintf(key, sizeof(key), "s%zu", i);
+		json_out_key(&out, key);
+		json_out_string(&out, json_samples[i]);
+		json_object_set_new(expected, key, json_string(json_samples[i]));
+	}
+	json_out_key(&out, "numbers");
+	json_out_array_begin(&out);
+	json_out_int(&out, 0);
+	json_out_int(&out, -42);
+	json_out_int(&out, INT64_MAX);
+	json_out_bool(&out, true);
+	json_out_bool(&out, false);
+	json_out_object_begin(&out);
+	json_out_object_end(&out);
+	json_out_raw(&out, "{\"a\":[1,2]}", 11);
+	json_out_array_end(&out);
+	json_out_object_end(&out);
+	assert_int_equal(json_out_finish(&out), CH_OK);
+
+	json_array_append_new(array, json_integer(0));
+	json_array_append_new(array, json_integer(-42));
+	json_array_append_new(array, json_integer(INT64_MAX));
+	json_array_append_new(array, json_true());
+	json_array_append_new(array, json_false());
+	json_array_append_new(array, json_object());
+	json_array_append_new(array, json_pack("{s:[i,i]}", "a", 1, 2));
+	json_object_set_new(expected, "numbers", array);
+	text = json_dumps(expected, JSON_COMPACT);
+	assert_string_equal(b.data, text);
+
+	free(text);
+	json_decref(expected);
+	buf_free(&b);
+}
+
+static void json_out_replaces_invalid_utf8(void **state)
+{
+	struct json_out out;
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 64);
+	json_out_init(&out, &b);
+	json_out_string(&out, "a\xff" "b\xc3");
+	assert_int_equal(json_out_finish(&out), CH_OK);
+	assert_string_equal(b.data, "\"a\xef\xbf\xbd" "b\xef\xbf\xbd\"");
+	buf_free(&b);
+}
+
+static void json_out_reports_errors(void **state)
+{
+	struct json_out out;
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 8);
+	json_out_init(&out, &b);
+	json_out_string(&out, "longer than eight bytes");
+	assert_int_equal(json_out_finish(&out), CH_TOO_LARGE);
+	buf_free(&b);
+
+	buf_init(&b, 64);
+	json_out_init(&out, &b);
+	json_out_array_begin(&out);
+	assert_int_equal(json_out_finish(&out), CH_INTERNAL);
+
+	json_out_init(&out, &b);
+	json_out_object_begin(&out);
+	json_out_key(&out, "k");
+	json_out_object_end(&out);
+	assert_int_equal(json_out_finish(&out), CH_INTERNAL);
+
+	json_out_init(&out, &b);
+	for (int i = 0; i <= JSON_OUT_DEPTH_MAX; i++)
+		json_out_array_begin(&out);
+	assert_int_equal(json_out_finish(&out), CH_INTERNAL);
+	buf_free(&b);
+}
+
+/* Stored field texts. The first COMPACT_ACCEPTED are accepted, and each of
+ * them must come back unchanged from a jansson round trip. The others
+ * change, fail to load, or (as reals do) are outside the accepted subset. */
+#define COMPACT_ACCEPTED 8
+static const char *const compact_cases[] = {
+	"{}", "[]", "{\"a\":1}", "[1,-2,0,true,false,null]", "{\"a\":{\"b\":[\"c\",{}]}}",
+	"{\"k\":\"caf\xc3\xa9 \\\" \\\\ \\n \\t \\u001F /\x7f\"}",
+	"{\"\":\"\"}", "[123456789012345678]",
+	/* Rejected. */
+	"{ \"a\":1}", "{\"a\": 1}", "{\"a\":1,\"a\":2}", "[1.5]", "[1e3]", "[-0]", "[01]",
+	"[1234567890123456789]", "{\"a\":\"\\u0041\"}", "{\"a\":\"\\u001f\"}",
+	"{\"a\":\"\\u000A\"}", "{\"a\":\"\\/\"}", "{\"a\":\"\\u0000\"}", "\"text\"", "1",
+	"{\"a\":1}x", "{\"a\":\"\xff\"}", "{\"a\":\"\x01\"}", "[", "{\"a\"}", "[1,]", "",
+};
+
+static void json_compact_matches_round_trip(void **state)
+{
+	const size_t count = sizeof(compact_cases) / sizeof(compact_cases[0]);
+
+	(void)state;
+	for (size_t i = 0; i < count; i++) {
+		json_t *value = json_loads(compact_cases[i], 0, NULL);
+		char *text = value ? json_dumps(value, JSON_COMPACT) : NULL;
+		bool accepted = json_is_compact(compact_cases[i]);
+
+		if (accepted != (i < COMPACT_ACCEPTED))
+			fail_msg("json_is_compact('%s') returned %d", compact_cases[i], accepted);
+		if (accepted && (!text || strcmp(text, compact_cases[i]) != 0))
+			fail_msg("json_is_compact accepted '%s', which jansson writes as '%s'",
+				 compact_cases[i], text ? text : "(no value)");
+		free(text);
+		json_decref(value);
+	}
+}
+
+/* Reads what the log file holds so far. */
+static void read_log(FILE *log, char *text, size_t cap)
+{
+	size_t n;
+
+	fflush(log);
+	rewind(log);
+	n = fread(text, 1, cap - 1, log);
+	text[n] = '\0';
+}
+
+static void log_buffer_keeps_order(void **state)
+{
+	FILE *log = tmpfile();
+	char text[4096];
+	const char *first, *second, *warning;
+
+	(void)state;
+	assert_non_null(log);
+	log_set_level(LOG_INFO);
+	log_set_fd(fileno(log));
+	log_buffer_start();
+
+	log_info("id1", "first line");
+	log_info("id2", "second line");
+	/* A warning writes the buffered lines before itself, at once. */
+	log_warn("id3", "a warning");
+	read_log(log, text, sizeof(text));
+	first = strstr(text, "INFO  [id1] first line\n");
+	second = strstr(text, "INFO  [id2] second line\n");
+	warning = strstr(text, "WARN  [id3] a warning\n");
+	assert_non_null(first);
+	assert_non_null(second);
+	assert_non_null(warning);
+	assert_true(first < second);
+	assert_true(second < warning);
+
+	log_info("id4", "after the warning");
+	log_buffer_stop();
+	read_log(log, text, sizeof(text));
+	assert_non_null(strstr(text, "INFO  [id4] after the warning\n"));
+
+	/* Stopped: each line is written at once again. */
+	log_info("id5", "unbuffered");
+	read_log(log, text, sizeof(text));
+	assert_non_null(strstr(text, "INFO  [id5] unbuffered\n"));
+
+	log_set_fd(2);
+	fclose(log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -162,6 +361,11 @@ int main(void)
 		cmocka_unit_test(time_iso_parse_zones),
 		cmocka_unit_test(tlp_names_round_trip),
 		cmocka_unit_test(tlp_accepts_white_and_prefix),
+		cmocka_unit_test(json_out_matches_jansson),
+		cmocka_unit_test(json_out_replaces_invalid_utf8),
+		cmocka_unit_test(json_out_reports_errors),
+		cmocka_unit_test(json_compact_matches_round_trip),
+		cmocka_unit_test(log_buffer_keeps_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
