@@ -434,7 +434,7 @@ static enum MHD_Result begin_request(struct conn *c, const char *url, const char
 				    url);
 	}
 	if (match == HTTP_MATCH_WRONG_METHOD)
-		return fail_request(c, false, 405, CH_INVALID,
+		return fail_request(c, false, 405, CH_METHOD_NOT_ALLOWED,
 				    "method %s is not allowed for %s; use %s", method, url,
 				    c->allow);
 

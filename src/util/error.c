@@ -25,6 +25,7 @@ static const struct {
 	[CH_INTERNAL] = { "internal", 70, 500 },
 	[CH_UNAUTHORIZED] = { "unauthorized", 5, 401 },
 	[CH_RATE_LIMITED] = { "rate_limited", 1, 429 },
+	[CH_METHOD_NOT_ALLOWED] = { "method_not_allowed", 1, 405 },
 };
 
 enum ch_code ch_fail(struct ch_error *err, enum ch_code code, const char *fmt, ...)

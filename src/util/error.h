@@ -21,6 +21,7 @@ enum ch_code {
 	CH_INTERNAL,    /* a broken invariant; a bug */
 	CH_UNAUTHORIZED, /* no valid credentials */
 	CH_RATE_LIMITED, /* too many requests; try again later */
+	CH_METHOD_NOT_ALLOWED, /* the route exists but not for this HTTP method */
 	CH_CODE_COUNT
 };
 

@@ -147,7 +147,7 @@ check_error "encoded NUL in the path" 400 invalid ""
 
 while IFS='|' read -r method path allow; do
 	req "$method" "$path" "$MEMBER"
-	check_code "$method $path" 405
+	check_error "$method $path" 405 method_not_allowed ""
 	check_eq "$method $path Allow" "$allow" "$(header Allow)"
 	check_eq "$method $path is JSON" application/json "$(header Content-Type)"
 done <<'EOF'

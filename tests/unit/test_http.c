@@ -363,7 +363,7 @@ static void http_wrong_method_is_405_with_allow(void **state)
 
 	(void)state;
 	request(shared, "PUT", "/items/1/parts/2", NULL, 0, NULL, &ex);
-	assert_error(&ex, 405, "invalid",
+	assert_error(&ex, 405, "method_not_allowed",
 		     "method PUT is not allowed for /items/1/parts/2; use GET, HEAD, DELETE");
 	assert_true(header_value(&ex, "Allow", allow, sizeof(allow)));
 	assert_string_equal(allow, "GET, HEAD, DELETE");
