@@ -12,13 +12,14 @@
 
 static void print_help(void)
 {
-	printf("Usage: ctihub audit [--since DURATION] [--limit N] [--json] [--verify]\n"
+	printf("Usage: ctihub audit [--since DURATION] [--after ID] [--limit N] [--json] [--verify]\n"
 	       "\n"
 	       "Prints the audit log: every write, every rejected token and every read of\n"
 	       "an AMBER+STRICT or RED report, oldest first.\n"
 	       "\n"
 	       "Options:\n"
 	       "  --since DURATION  only entries from this far back, such as 24h or 7d\n"
+	       "  --after ID        only entries with a higher id: the next page after ID\n"
 	       "  --limit N         at most N entries (default 1000)\n"
 	       "  --json            print a JSON array\n"
 	       "  --verify          recompute the SHA-256 chain; exit 1 if an entry was altered\n");
@@ -45,6 +46,7 @@ int cmd_audit(int argc, char **argv)
 	static const struct option options[] = {
 		{ "since", required_argument, NULL, 's' },
 		{ "limit", required_argument, NULL, 'l' },
+		{ "after", required_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "verify", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -54,7 +56,7 @@ int cmd_audit(int argc, char **argv)
 	struct ch_error err = { 0 };
 	struct store_audit_list list;
 	int64_t period = 0;
-	long limit = 1000;
+	long limit = 1000, after = 0;
 	bool as_json = false, check = false;
 	struct store *st;
 	enum ch_code rc;
@@ -72,6 +74,11 @@ int cmd_audit(int argc, char **argv)
 			if (!cli_parse_long(optarg, 1, 1000000, &limit))
 				return cli_usage_error("audit", "invalid --limit '%s': use 1 to 1000000",
 						       optarg);
+			break;
+		case 'a':
+			if (!cli_parse_long(optarg, 0, INT64_MAX, &after))
+				return cli_usage_error("audit", "invalid --after '%s': use an entry id "
+						       "from an earlier listing", optarg);
 			break;
 		case 'j':
 			as_json = true;
@@ -95,7 +102,8 @@ int cmd_audit(int argc, char **argv)
 		return status;
 	}
 
-	rc = store_audit_list(st, period ? time_now() - period : 0, (size_t)limit, &list, &err);
+	rc = store_audit_list(st, period ? time_now() - period : 0, (int64_t)after, (size_t)limit,
+			      &list, &err);
 	store_close(st);
 	if (rc != CH_OK)
 		return cli_fail(rc, &err);

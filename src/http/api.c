@@ -6,6 +6,7 @@
 #include "http/api.h"
 
 #include <pthread.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -55,6 +56,23 @@ static void close_thread_store(void *st)
 static void make_store_key(void)
 {
 	pthread_key_create(&store_key, close_thread_store);
+}
+
+/* Reads a positive whole number written with digits only: no sign, no
+ * spaces, no leading zero, and no overflow. */
+bool api_parse_id(const char *text, int64_t *id)
+{
+	char *end;
+	long long v;
+
+	if (*text < '1' || *text > '9')
+		return false;
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (*end || errno || v <= 0)
+		return false;
+	*id = v;
+	return true;
 }
 
 struct store *api_store(struct http_request *req, struct http_response *res)

@@ -55,6 +55,9 @@ void api_metrics(void *app, struct buf *out);
 /* The store handle of the calling thread; NULL (with a 500 reply written)
  * when it cannot be opened. */
 struct store *api_store(struct http_request *req, struct http_response *res);
+/* Reads a positive whole number written with digits only: no sign, no
+ * spaces, no leading zero, and no overflow. */
+bool api_parse_id(const char *text, int64_t *id);
 
 /* Applies the per-address limit to a request without a valid token (the
  * chat routes use it for every request); false after writing a 429. */

@@ -58,13 +58,14 @@ void api_audit_list(struct http_request *req, struct http_response *res)
 	const struct api_app *app = req->app;
 	const char *since_text = http_query(req, "since");
 	const char *limit_text = http_query(req, "limit");
+	const char *after_text = http_query(req, "after");
 	struct store_audit_list list = { 0 };
 	struct ch_error err = { 0 };
 	struct principal who;
 	struct store *st;
-	int64_t since = 0;
-	long limit = AUDIT_PAGE_DEFAULT;
-	json_t *items;
+	int64_t since = 0, after = 0;
+	int64_t limit = AUDIT_PAGE_DEFAULT;
+	json_t *items, *next;
 
 	if (!api_authenticate(req, res, true, &who))
 		return;
@@ -78,15 +79,18 @@ void api_audit_list(struct http_request *req, struct http_response *res)
 		http_reply_error(res, &err);
 		return;
 	}
-	if (limit_text && *limit_text) {
-		char *end;
-
-		limit = strtol(limit_text, &end, 10);
-		if (end == limit_text || *end || limit < 1 || limit > AUDIT_PAGE_MAX) {
-			http_reply_fail(res, CH_INVALID, "limit", "invalid limit '%s': use 1 to %d",
-					limit_text, AUDIT_PAGE_MAX);
-			return;
-		}
+	if (limit_text && *limit_text &&
+	    (!api_parse_id(limit_text, &limit) || limit > AUDIT_PAGE_MAX)) {
+		http_reply_fail(res, CH_INVALID, "limit", "invalid limit '%.40s': use 1 to %d",
+				limit_text, AUDIT_PAGE_MAX);
+		return;
+	}
+	if (after_text && *after_text && !api_parse_id(after_text, &after)) {
+		http_reply_fail(res, CH_INVALID, "after", "invalid after '%.40s': use the id of an "
+							  "entry, such as the next value of the "
+							  "previous page",
+				after_text);
+		return;
 	}
 	st = api_store(req, res);
 	if (!st)
@@ -96,7 +100,7 @@ void api_audit_list(struct http_request *req, struct http_response *res)
 	 * AUDIT_COMMIT_INTERVAL_MS, which only admins can cause. */
 	if (app->audit_writer)
 		audit_writer_flush(app->audit_writer);
-	if (store_audit_list(st, since, (size_t)limit, &list, &err) != CH_OK) {
+	if (store_audit_list(st, since, after, (size_t)limit, &list, &err) != CH_OK) {
 		http_reply_error(res, &err);
 		return;
 	}
@@ -113,6 +117,9 @@ void api_audit_list(struct http_request *req, struct http_response *res)
 						r->client, "outcome", r->outcome, "detail", r->detail,
 						"sha256", r->sha256));
 	}
+	/* A full page may have a next one; its cursor is the last id. */
+	next = list.count == (size_t)limit ? json_integer(list.items[list.count - 1].id)
+					   : json_null();
 	store_audit_list_free(&list);
-	http_reply_json(res, 200, json_pack("{s:o}", "entries", items));
+	http_reply_json(res, 200, json_pack("{s:o, s:o}", "entries", items, "next", next));
 }

@@ -3,7 +3,6 @@
  * one, and list with filters. TLP decides who reads what; see
  * policy/access.h.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,23 +166,6 @@ out:
 	json_decref(body);
 }
 
-/* Reads a positive whole number written with digits only: no sign, no
- * spaces, no leading zero, and no overflow. */
-static bool parse_id(const char *text, int64_t *id)
-{
-	char *end;
-	long long v;
-
-	if (*text < '1' || *text > '9')
-		return false;
-	errno = 0;
-	v = strtoll(text, &end, 10);
-	if (*end || errno || v <= 0)
-		return false;
-	*id = v;
-	return true;
-}
-
 void api_report_get(struct http_request *req, struct http_response *res)
 {
 	struct store_report r = { 0 };
@@ -195,7 +177,7 @@ void api_report_get(struct http_request *req, struct http_response *res)
 
 	if (!api_authenticate(req, res, false, &who))
 		return;
-	if (!parse_id(req->params[0], &id)) {
+	if (!api_parse_id(req->params[0], &id)) {
 		http_reply_fail(res, CH_NOT_FOUND, "id", "report '%s' not found", req->params[0]);
 		return;
 	}
@@ -275,14 +257,14 @@ static bool parse_list_filter(struct http_request *req, struct http_response *re
 	if (limit && *limit) {
 		int64_t n;
 
-		if (!parse_id(limit, &n) || n > API_PAGE_MAX) {
+		if (!api_parse_id(limit, &n) || n > API_PAGE_MAX) {
 			http_reply_fail(res, CH_INVALID, "limit", "invalid limit '%s': use 1 to %d", limit,
 					API_PAGE_MAX);
 			return false;
 		}
 		f->limit = (size_t)n;
 	}
-	if (before && *before && !parse_id(before, &f->before)) {
+	if (before && *before && !api_parse_id(before, &f->before)) {
 		http_reply_fail(res, CH_INVALID, "before",
 				"invalid cursor '%s': use the next_before value of the previous page",
 				before);

@@ -398,7 +398,10 @@ struct store_audit_list {
 };
 
 void store_audit_list_free(struct store_audit_list *list);
-enum ch_code store_audit_list(struct store *st, int64_t since, size_t limit,
+/* Lists up to limit entries from time since on whose id is above
+ * after_id, oldest first, so that the id of a page's last entry is the
+ * cursor of the next page. */
+enum ch_code store_audit_list(struct store *st, int64_t since, int64_t after_id, size_t limit,
 			      struct store_audit_list *out, struct ch_error *err);
 /* Recomputes the hash chain; *bad_id is the first entry that does not
  * match, or 0 when the whole log is intact. */

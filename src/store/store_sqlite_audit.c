@@ -159,7 +159,7 @@ void store_audit_list_free(struct store_audit_list *list)
 	list->count = 0;
 }
 
-enum ch_code store_audit_list(struct store *st, int64_t since, size_t limit,
+enum ch_code store_audit_list(struct store *st, int64_t since, int64_t after_id, size_t limit,
 			      struct store_audit_list *out, struct ch_error *err)
 {
 	struct store_audit_list list = { 0 };
@@ -167,10 +167,12 @@ enum ch_code store_audit_list(struct store *st, int64_t since, size_t limit,
 	int step;
 
 	if (store_sqlite_statement(st, "SELECT id, time, actor, action, object, client, outcome, detail, sha256"
-			       " FROM audit_log WHERE time >= ?1 ORDER BY id LIMIT ?2", &stmt) != SQLITE_OK)
+			       " FROM audit_log WHERE time >= ?1 AND id > ?3 ORDER BY id LIMIT ?2",
+			       &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the audit query");
 	sqlite3_bind_int64(stmt, 1, since);
 	sqlite3_bind_int64(stmt, 2, (int64_t)limit);
+	sqlite3_bind_int64(stmt, 3, after_id);
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		struct store_audit_row *r;
 

@@ -84,6 +84,27 @@ req GET "/api/v1/audit?limit=1001" "$ADMIN_TOKEN"
 check_error "audit limit over the maximum" 400 invalid limit
 req GET "/api/v1/audit?since=2999-01-01T00:00:00Z" "$ADMIN_TOKEN"
 check_eq "audit since the future" "[]" "$(jget 'j["entries"]')"
+check_eq "audit short page has no next" null "$(jget 'j["next"]')"
+
+# Pages follow each other through the next cursor, with no gap or overlap.
+req GET "/api/v1/audit?limit=3" "$ADMIN_TOKEN"
+first_ids=$(jget '[e["id"] for e in j["entries"]]')
+next=$(jget 'j["next"]')
+check_eq "audit next is the last id" "$next" "$(jget 'j["entries"][-1]["id"]')"
+req GET "/api/v1/audit?limit=3&after=$next" "$ADMIN_TOKEN"
+check_eq "audit next page starts after the cursor" true \
+	"$(jget "j['entries'][0]['id'] > $next")"
+req GET "/api/v1/audit?limit=6" "$ADMIN_TOKEN"
+check_eq "audit pages join up" "$first_ids" "$(jget '[e["id"] for e in j["entries"][:3]]')"
+fourth=$(jget 'j["entries"][3]["id"]')
+for bad in -1 abc 1.5 +3 07; do
+	req GET "/api/v1/audit?after=$bad" "$ADMIN_TOKEN"
+	check_error "audit after $bad" 400 invalid after
+done
+req GET "/api/v1/audit?limit=+5" "$ADMIN_TOKEN"
+check_error "audit limit with a sign" 400 invalid limit
+check_eq "cli audit --after pages on" "$fourth" "$(ctihub audit --after "$next" --limit 1 | cut -f1)"
+check_status "cli audit --after abc" 2 ctihub audit --after abc
 
 # ---- bodies ---------------------------------------------------------------
 before=$(report_count)

@@ -156,7 +156,7 @@ static void test_audit_batch_chain(void **state)
 	assert_int_equal(store_audit_append(f->other, &entries[2], &err), CH_OK);
 	assert_int_equal(store_audit_append_batch(f->server, entries, 3, &err), CH_OK);
 
-	assert_int_equal(store_audit_list(f->other, 0, 100, &list, &err), CH_OK);
+	assert_int_equal(store_audit_list(f->other, 0, 0, 100, &list, &err), CH_OK);
 	assert_int_equal(list.count, 6);
 	assert_string_equal(list.items[0].object, "indicator:1");
 	assert_string_equal(list.items[1].object, "indicator:2");
