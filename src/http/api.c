@@ -114,7 +114,13 @@ void api_audit(struct http_request *req, const struct principal *who, const char
 	entry.outcome = outcome;
 	entry.detail = detail;
 	if (app->audit_writer) {
-		audit_writer_append(app->audit_writer, req, &entry);
+		/* Only reads reply before their entry commits. A write's entry
+		 * and a rejected token's entry must not be lost to a crash after
+		 * the client got its reply. */
+		bool is_read = strcmp(action, "report.read") == 0 ||
+			       strcmp(action, "indicator.read") == 0;
+
+		audit_writer_append(app->audit_writer, req, &entry, !is_read);
 		return;
 	}
 	st = api_store(req, NULL);

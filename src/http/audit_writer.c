@@ -30,6 +30,11 @@
  * period is written at once. */
 static const long commit_interval_us = AUDIT_COMMIT_INTERVAL_MS * 1000L;
 
+/* Pause after a failed batch before it is tried again, in milliseconds.
+ * A lock wait already took the busy timeout of the store (5 s); other
+ * errors would otherwise be retried in a tight loop. */
+static const long retry_delay_ms = 100;
+
 struct queued_entry {
 	struct queued_entry *next;
 	struct store_audit_entry entry; /* strings point into text */
@@ -86,14 +91,46 @@ static struct queued_entry *copy_entry(const struct store_audit_entry *e)
 	return q;
 }
 
+/* Returns whether the writer is stopping, read under the lock. */
+static bool is_stopping(struct audit_writer *w)
+{
+	bool stopping;
+
+	pthread_mutex_lock(&w->lock);
+	stopping = w->stopping;
+	pthread_mutex_unlock(&w->lock);
+	return stopping;
+}
+
+/* Waits retry_delay_ms, or less when the writer is asked to stop. */
+static void wait_before_retry(struct audit_writer *w)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_nsec += retry_delay_ms * 1000000L;
+	deadline.tv_sec += deadline.tv_nsec / 1000000000;
+	deadline.tv_nsec %= 1000000000;
+	pthread_mutex_lock(&w->lock);
+	while (!w->stopping &&
+	       pthread_cond_timedwait(&w->cond, &w->lock, &deadline) != ETIMEDOUT)
+		;
+	pthread_mutex_unlock(&w->lock);
+}
+
 /* Writes the entries of list in one transaction, then releases their
- * requests and frees them. */
+ * requests and frees them. A failed transaction, such as one that waited
+ * longer than the busy timeout for another process's write lock, is
+ * tried again until it commits, so entries are not dropped while an
+ * ingest holds the lock. Only a writer that is stopping gives up after
+ * one more failure, and logs each entry it could not write. */
 static void write_batch(struct audit_writer *w, struct queued_entry *list)
 {
 	struct store_audit_entry *entries;
 	struct ch_error err = { 0 };
 	struct queued_entry *q, *next;
 	size_t count = 0, i = 0;
+	unsigned attempts = 0;
 	enum ch_code rc;
 
 	for (q = list; q; q = q->next)
@@ -101,7 +138,18 @@ static void write_batch(struct audit_writer *w, struct queued_entry *list)
 	entries = xreallocarray(NULL, count, sizeof(*entries));
 	for (q = list; q; q = q->next)
 		entries[i++] = q->entry;
-	rc = store_audit_append_batch(w->st, entries, count, &err);
+	for (;;) {
+		bool stopping = is_stopping(w);
+
+		rc = store_audit_append_batch(w->st, entries, count, &err);
+		attempts++;
+		if (rc == CH_OK || stopping)
+			break;
+		log_warn(list->request_id,
+			 "writing %zu audit entries failed (attempt %u), trying again: %s", count,
+			 attempts, err.message);
+		wait_before_retry(w);
+	}
 	free(entries);
 
 	for (q = list; q; q = next) {
@@ -200,7 +248,7 @@ void audit_writer_stop(struct audit_writer *w)
 }
 
 void audit_writer_append(struct audit_writer *w, struct http_request *req,
-			 const struct store_audit_entry *entry)
+			 const struct store_audit_entry *entry, bool wait)
 {
 	struct queued_entry *q = copy_entry(entry);
 
@@ -210,7 +258,7 @@ void audit_writer_append(struct audit_writer *w, struct http_request *req,
 	pthread_mutex_lock(&w->lock);
 	/* A full queue holds the response back until the entry is written,
 	 * which slows clients down to the pace of the writer. */
-	if (w->pending >= AUDIT_QUEUE_MAX)
+	if (wait || w->pending >= AUDIT_QUEUE_MAX)
 		q->hold = http_hold(req);
 	w->pending++;
 	w->queued_count++;

@@ -5,13 +5,15 @@
  * AUDIT_COMMIT_INTERVAL_MS, so request threads do not wait for SQLite's
  * write lock to audit a read, and commits stay rare under load.
  *
- * Durability: the response does not wait for its entry, so an entry is
- * committed up to AUDIT_COMMIT_INTERVAL_MS (plus the time of one commit)
- * after the reply went out, and a crash of the process in that time loses
- * it. A normal stop writes every queued entry. When another process holds
- * the write lock, entries wait for it; once AUDIT_QUEUE_MAX are queued,
- * responses wait for their entries (http_hold) instead of the queue
- * growing.
+ * Durability: the response of a read does not wait for its entry, so the
+ * entry is committed up to AUDIT_COMMIT_INTERVAL_MS (plus the time of one
+ * commit) after the reply went out, and a crash of the process in that
+ * time loses it. Entries queued with wait set (writes, rejected tokens,
+ * refused actions) hold their response until they are committed. A normal
+ * stop writes every queued entry. When another process holds the write
+ * lock, entries wait for it and a failed batch is tried again; once
+ * AUDIT_QUEUE_MAX are queued, responses wait for their entries (http_hold)
+ * instead of the queue growing.
  */
 #ifndef CTIHUB_HTTP_AUDIT_WRITER_H
 #define CTIHUB_HTTP_AUDIT_WRITER_H
@@ -38,10 +40,10 @@ enum ch_code audit_writer_start(const char *db_path, struct audit_writer **out,
 void audit_writer_stop(struct audit_writer *w);
 
 /* Queues a copy of entry for req. A failed write is logged with req's
- * request id. With AUDIT_QUEUE_MAX entries pending, req's response is held
- * until its entry is written. */
+ * request id. With wait set, or with AUDIT_QUEUE_MAX entries pending,
+ * req's response is held until its entry is written. */
 void audit_writer_append(struct audit_writer *w, struct http_request *req,
-			 const struct store_audit_entry *entry);
+			 const struct store_audit_entry *entry, bool wait);
 
 /* Waits until every entry queued before the call is written (or its
  * failure logged), so that a read of the audit log that follows includes it. */
