@@ -7,9 +7,10 @@
  * that commits. During a bulk load that thread is the bottleneck, so
  * store_bulk_begin turns the automatic checkpoint off on the handle and
  * starts a thread with its own connection that runs a passive checkpoint
- * after each commit (store_bulk_committed). A passive checkpoint copies
- * committed frames while the writer goes on writing, and waits for no
- * lock, so it changes nothing about what a crash can lose.
+ * after every CHECKPOINT_EVERY commits (store_bulk_committed). A passive
+ * checkpoint copies committed frames while the writer goes on writing,
+ * and waits for no lock, so it changes nothing about what a crash can
+ * lose.
  *
  * States: idle (no thread) and running (from store_bulk_begin to
  * store_bulk_end). store_bulk_end stops the thread and turns the automatic
@@ -21,6 +22,12 @@
 
 #include "store/sqlite_private.h"
 #include "util/alloc.h"
+
+/* Each ingest batch rewrites most pages of the unique index, and a
+ * checkpoint copies only the newest copy of each page, so checkpointing
+ * after every second commit copies those pages half as often. The WAL
+ * then holds up to two batches. */
+#define CHECKPOINT_EVERY 2
 
 struct store_checkpointer {
 	sqlite3 *db; /* used by the thread only */
@@ -101,7 +108,8 @@ void store_bulk_committed(struct store *st)
 		return;
 	pthread_mutex_lock(&cp->lock);
 	cp->commits++;
-	pthread_cond_signal(&cp->changed);
+	if (cp->commits % CHECKPOINT_EVERY == 0)
+		pthread_cond_signal(&cp->changed);
 	pthread_mutex_unlock(&cp->lock);
 }
 
