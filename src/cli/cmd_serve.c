@@ -27,6 +27,30 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
+/* Metrics tokens shorter than this are rejected as guessable. */
+#define METRICS_TOKEN_MIN 16
+
+/* Reads CTIHUB_METRICS_TOKEN; returns NULL when unset or empty. Sets
+ * *status to 2 for a token that is too short. */
+static const char *metrics_token(int *status)
+{
+	const char *token = getenv("CTIHUB_METRICS_TOKEN");
+
+	*status = 0;
+	if (!token || !*token) {
+		log_info(NULL, "GET /metrics needs no token; set CTIHUB_METRICS_TOKEN to require one.");
+		return NULL;
+	}
+	if (strlen(token) < METRICS_TOKEN_MIN) {
+		*status = cli_usage_error("serve", "CTIHUB_METRICS_TOKEN is %zu characters long; use "
+					  "at least %d random characters, such as the output of "
+					  "'head -c 32 /dev/urandom | base64'",
+					  strlen(token), METRICS_TOKEN_MIN);
+		return NULL;
+	}
+	return token;
+}
+
 static void print_help(void)
 {
 	printf("Usage: ctihub serve [--listen ADDR:PORT] [--db PATH] [OPTIONS]\n"
@@ -52,7 +76,11 @@ static void print_help(void)
 	       "                      $CTIHUB_CONFIG; see docs/configuration.md and\n"
 	       "                      docs/chat.md)\n"
 	       "  --db PATH           database file (default $CTIHUB_DB or ./ctihub.db)\n"
-	       "  -h, --help          show this help\n");
+	       "  -h, --help          show this help\n"
+	       "\n"
+	       "Environment:\n"
+	       "  CTIHUB_METRICS_TOKEN  when set (16 characters or more), GET /metrics needs\n"
+	       "                        'Authorization: Bearer' and this value\n");
 }
 
 /* Loads the scheduled digests and the scoring settings from the
@@ -183,7 +211,9 @@ int cmd_serve(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
 
-	status = cli_load_warnlists(&wl);
+	config.metrics_token = metrics_token(&status);
+	if (status == 0)
+		status = cli_load_warnlists(&wl);
 	if (status == 0)
 		status = cli_load_notify(&notify);
 	if (status == 0)

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <microhttpd.h>
+#include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,10 +52,32 @@ static void handle_healthz(struct http_request *req, struct http_response *res)
 	http_reply_text(res, 200, "application/json", body, sizeof(body) - 1);
 }
 
+/* Checks that the Authorization header is "Bearer TOKEN". Both sides are
+ * hashed first, so the comparison takes the same time whatever the
+ * length or content of the header. */
+static bool metrics_token_ok(const struct http_request *req, const char *token)
+{
+	const char *header = http_header(req, "Authorization");
+	unsigned char want[crypto_generichash_BYTES], got[crypto_generichash_BYTES];
+	const char *sent = "";
+
+	if (header && strncmp(header, "Bearer ", 7) == 0)
+		sent = header + 7;
+	crypto_generichash(want, sizeof(want), (const unsigned char *)token, strlen(token), NULL, 0);
+	crypto_generichash(got, sizeof(got), (const unsigned char *)sent, strlen(sent), NULL, 0);
+	return sodium_memcmp(want, got, sizeof(want)) == 0 && *sent;
+}
+
 static void handle_metrics(struct http_request *req, struct http_response *res)
 {
 	struct http_server *s = http_server_of(req);
 
+	if (s->config->metrics_token && !metrics_token_ok(req, s->config->metrics_token)) {
+		http_reply_fail(res, CH_UNAUTHORIZED, NULL,
+				"/metrics needs the token set in CTIHUB_METRICS_TOKEN: send "
+				"'Authorization: Bearer TOKEN'");
+		return;
+	}
 	res->status = 200;
 	res->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	if (http_metrics_render(s->metrics, &res->body) == CH_OK && s->config->metrics_cb)

@@ -122,6 +122,7 @@ struct http_server_config {
 	size_t route_count;
 	void *app;
 	http_metrics_cb metrics_cb; /* may be NULL */
+	const char *metrics_token;  /* bearer token GET /metrics needs; NULL for none */
 	http_ready_cb on_ready;     /* may be NULL */
 };
 

@@ -217,8 +217,23 @@ check_eq "metrics reports gauge" "$(report_count)" "$(sed -n 's/^ctihub_reports 
 api_stop
 check_stopped "first server stops"
 
+# ---- metrics token -------------------------------------------------------------
+check_status "metrics token too short" 2 env CTIHUB_METRICS_TOKEN=short \
+	"$CTIHUB_BIN" serve --listen 127.0.0.1:1
+metrics_token=metrics-token-0123456789abcdef
+
 # ---- rate limit: 2 requests per second per token, bursts of 4 ---------------
-api_start --rate-limit 2 || { finish; exit 1; }
+CTIHUB_METRICS_TOKEN=$metrics_token api_start --rate-limit 2 || { finish; exit 1; }
+req GET /metrics ""
+check_error "metrics without the token" 401 unauthorized ""
+req GET /metrics "$MEMBER"
+check_error "metrics with an API token" 401 unauthorized ""
+req GET /metrics "${metrics_token}x"
+check_error "metrics with a longer token" 401 unauthorized ""
+req GET /metrics "$metrics_token"
+check_code "metrics with the token" 200
+check_contains "metrics body with the token" "ctihub_indicators" "$body"
+check_eq "metrics token not logged" "" "$(grep -o "$metrics_token" "$SERVER_LOG" | head -1)"
 codes=""
 for i in $(seq 10); do
 	req GET /api/v1/me "$MEMBER"
