@@ -1,5 +1,5 @@
 /*
- * The outbox worker of ctihub serve: one thread loop (util/thread_loop.h)
+ * The outbox worker of ctihub serve: one thread loop (util/thread.h)
  * with its own store handle that runs a delivery pass, then sleeps until
  * the poll interval passes, notify_worker_wake is called, or the worker
  * is stopped. notify_worker_stop lets the message in progress finish,
@@ -10,7 +10,7 @@
 #include "notify/notify_internal.h"
 #include "util/alloc.h"
 #include "util/log.h"
-#include "util/thread_loop.h"
+#include "util/thread.h"
 #include "util/timeutil.h"
 
 struct notify_worker {
@@ -51,10 +51,11 @@ enum ch_code notify_worker_start(const char *db_path, const struct notify_config
 		return rc;
 	}
 	w->cfg = cfg;
-	if (!thread_loop_start(&w->loop, worker_main, w)) {
+	rc = thread_loop_start(&w->loop, worker_main, w, "the notification worker", err);
+	if (rc != CH_OK) {
 		store_close(w->st);
 		free(w);
-		return ch_fail(err, CH_INTERNAL, "cannot start the notification worker thread");
+		return rc;
 	}
 	*out = w;
 	return CH_OK;

@@ -14,7 +14,7 @@
  * it with retries. A failed build leaves the period unrecorded, and the
  * next pass tries again.
  *
- * The thread (util/thread_loop.h) runs a pass at start and then every
+ * The thread (util/thread.h) runs a pass at start and then every
  * poll seconds until schedule_worker_stop, like the outbox worker.
  */
 #include <stdio.h>
@@ -26,7 +26,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/log.h"
-#include "util/thread_loop.h"
+#include "util/thread.h"
 #include "util/timeutil.h"
 
 /* Bytes allowed for one rendering of a digest. */
@@ -341,10 +341,11 @@ enum ch_code schedule_worker_start(const char *db_path, const struct schedule_co
 	if (w->poll > SCHEDULE_POLL_MAX)
 		w->poll = SCHEDULE_POLL_MAX;
 	w->outbox = outbox;
-	if (!thread_loop_start(&w->loop, worker_main, w)) {
+	rc = thread_loop_start(&w->loop, worker_main, w, "the digest scheduler", err);
+	if (rc != CH_OK) {
 		store_close(w->st);
 		free(w);
-		return ch_fail(err, CH_INTERNAL, "cannot start the digest scheduler thread");
+		return rc;
 	}
 	*out = w;
 	return CH_OK;
