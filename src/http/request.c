@@ -34,6 +34,7 @@
  * client went away, so the in-flight count always returns to zero.
  */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -258,7 +259,7 @@ static enum MHD_Result send_error(struct conn *c, int status, const struct ch_er
 	return send_response(c, &res);
 }
 
-/* Finds a query argument whose value holds an encoded NUL (%00), which
+/* Finds a query argument whose value contains an encoded NUL (%00), which
  * would cut the value short where handlers read it as a C string. */
 static enum MHD_Result find_nul_argument(void *cls, enum MHD_ValueKind kind, const char *key,
 					 size_t key_size, const char *value, size_t value_size)
@@ -334,6 +335,9 @@ void http_hold_release(struct http_hold *hold)
 	struct conn *c = (struct conn *)hold;
 
 	pthread_mutex_lock(&c->hold_lock);
+	/* A second release of one hold would wrap the count and leave the
+	 * connection suspended for ever. */
+	assert(c->holds > 0);
 	c->holds--;
 	if (c->holds == 0 && c->suspended) {
 		c->suspended = false;

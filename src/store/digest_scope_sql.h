@@ -1,6 +1,6 @@
 /*
- * Private to the SQLite digest files: the SQL fragments that say which
- * reports an audience digest reads, and how their parameters are bound.
+ * Private to the SQLite digest files: the SQL fragments that select the
+ * reports an audience digest reads, and the binding of their parameters.
  */
 #ifndef CTIHUB_STORE_DIGEST_SCOPE_SQL_H
 #define CTIHUB_STORE_DIGEST_SCOPE_SQL_H
@@ -22,8 +22,8 @@
 	"   WHEN 'disinfo' THEN 1 WHEN 'darknet' THEN 2 WHEN 'hunting' THEN 3 ELSE 0 END)" \
 	" ELSE 0 END)"
 
-/* Organisations count once each; a file ingest has no organisation, so
- * its source stands in for one (negated, since both ids start at 1). */
+/* Organisations count once each. A file ingest has no organisation, so
+ * its source is used instead, negated because both ids start at 1. */
 #define DIGEST_ORG_KEY "coalesce(r.org_id, -r.source_id)"
 
 /* Binds :tlp_max, :org, :since, :until, :previous and :referrals where

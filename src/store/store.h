@@ -795,10 +795,10 @@ enum store_digest_category {
 };
 
 /* One indicator that a report in scope carried in the period. Every date
- * and count comes from reports in scope only, except confidence, which is
- * the indicator's own, and times_seen, which is the indicator's own only
- * when every report that carries it is in scope (the number of reports in
- * scope otherwise, as an indicator lookup shows it). */
+ * and count comes from reports in scope only, except two. confidence is
+ * the indicator's own. times_seen is the indicator's own when every report
+ * that carries it is in scope, and otherwise the number of reports in
+ * scope, as an indicator lookup shows it. */
 struct store_digest_indicator {
 	int64_t id;
 	enum ioc_type type;

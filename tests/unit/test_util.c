@@ -298,7 +298,7 @@ static void json_compact_matches_round_trip(void **state)
 	}
 }
 
-/* Reads what the log file holds so far. */
+/* Reads the log file's contents so far. */
 static void read_log(FILE *log, char *text, size_t cap)
 {
 	size_t n;
