@@ -11,4 +11,9 @@
 extern const char *const sqlite_migrations[];
 extern const size_t sqlite_migration_count;
 
+/* The same for the audit log's own file, attached as schema "audit"; its
+ * version is that file's user_version. They run before the main ones. */
+extern const char *const sqlite_audit_migrations[];
+extern const size_t sqlite_audit_migration_count;
+
 #endif

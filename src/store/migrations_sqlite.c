@@ -7,6 +7,21 @@
  */
 #include "store/migrations.h"
 
+/* The audit log's columns, the same in migration 3 of the main file and
+ * migration 1 of the audit file, which copies rows between the two. */
+#define AUDIT_LOG_COLUMNS \
+	"  id INTEGER PRIMARY KEY," \
+	"  time INTEGER NOT NULL," \
+	"  actor_id INTEGER," \
+	"  actor TEXT NOT NULL," \
+	"  action TEXT NOT NULL," \
+	"  object TEXT NOT NULL," \
+	"  client TEXT NOT NULL," \
+	"  outcome TEXT NOT NULL," \
+	"  detail TEXT NOT NULL," \
+	"  prev_sha256 TEXT NOT NULL," \
+	"  sha256 TEXT NOT NULL);"
+
 const char *const sqlite_migrations[] = {
 	/* 1: sources, reports, indicators and their link. */
 	"CREATE TABLE sources ("
@@ -99,18 +114,7 @@ const char *const sqlite_migrations[] = {
 	"  report_id INTEGER NOT NULL REFERENCES reports(id),"
 	"  technique_id TEXT NOT NULL,"
 	"  PRIMARY KEY (report_id, technique_id)) WITHOUT ROWID;"
-	"CREATE TABLE audit_log ("
-	"  id INTEGER PRIMARY KEY,"
-	"  time INTEGER NOT NULL,"
-	"  actor_id INTEGER,"
-	"  actor TEXT NOT NULL,"
-	"  action TEXT NOT NULL,"
-	"  object TEXT NOT NULL,"
-	"  client TEXT NOT NULL,"
-	"  outcome TEXT NOT NULL,"
-	"  detail TEXT NOT NULL,"
-	"  prev_sha256 TEXT NOT NULL,"
-	"  sha256 TEXT NOT NULL);"
+	"CREATE TABLE audit_log (" AUDIT_LOG_COLUMNS
 	"CREATE INDEX audit_log_time ON audit_log(time);"
 	"CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log"
 	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
@@ -273,6 +277,29 @@ const char *const sqlite_migrations[] = {
 	"  period_end INTEGER NOT NULL,"
 	"  created INTEGER NOT NULL,"
 	"  UNIQUE (name, audience, period_end));",
+
+	/* 10: the audit log moves to its own file (sqlite_audit_migrations
+	 * below), so that appending to it does not make every reader of this
+	 * file drop its page cache. Ids and hashes move unchanged, so the
+	 * chain still verifies. The two files do not commit atomically
+	 * together; should the copy commit and this file not, the next run
+	 * copies again and OR IGNORE skips the rows already there. */
+	"INSERT OR IGNORE INTO audit.audit_log SELECT * FROM main.audit_log;"
+	"DROP TABLE main.audit_log;",
 };
 
 const size_t sqlite_migration_count = sizeof(sqlite_migrations) / sizeof(sqlite_migrations[0]);
+
+const char *const sqlite_audit_migrations[] = {
+	/* 1: the append-only audit log, as migration 3 made it in the main
+	 * file. Each entry carries the hash of the one before it. */
+	"CREATE TABLE audit.audit_log (" AUDIT_LOG_COLUMNS
+	"CREATE INDEX audit.audit_log_time ON audit_log(time);"
+	"CREATE TRIGGER audit.audit_log_no_update BEFORE UPDATE ON audit_log"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+	"CREATE TRIGGER audit.audit_log_no_delete BEFORE DELETE ON audit_log"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+};
+
+const size_t sqlite_audit_migration_count =
+	sizeof(sqlite_audit_migrations) / sizeof(sqlite_audit_migrations[0]);

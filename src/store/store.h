@@ -29,8 +29,12 @@
 
 struct store;
 
-/* Opens (creating when missing) the database and applies every pending
- * migration. */
+/* The SQLite backend keeps the audit log in a file of its own: the
+ * database's path with this suffix, beside it. */
+#define STORE_AUDIT_SUFFIX "-audit"
+
+/* Opens (creating when missing) the database and its audit log and
+ * applies every pending migration. */
 enum ch_code store_open(const char *path, struct store **out, struct ch_error *err);
 void store_close(struct store *st);
 /* Schema version after migrations. */

@@ -1,5 +1,7 @@
 /*
- * SQLite backend: the audit log. Entries are only ever appended (triggers
+ * SQLite backend: the audit log, in its own file attached as schema
+ * "audit" (see store_open), so that appending to it does not change the
+ * main file under the server's readers. Entries are only ever appended (triggers
  * reject UPDATE and DELETE), and each stores the SHA-256 of its own fields
  * and of the entry before it, so editing or removing a row through any
  * other tool breaks the chain that store_audit_verify recomputes.
@@ -57,7 +59,7 @@ static enum ch_code last_hash(struct store *st, char out[HEX_SHA256], struct ch_
 	sqlite3_stmt *stmt;
 	int step;
 
-	if (store_sqlite_statement(st, "SELECT sha256 FROM audit_log ORDER BY id DESC LIMIT 1", &stmt) != SQLITE_OK)
+	if (store_sqlite_statement(st, "SELECT sha256 FROM audit.audit_log ORDER BY id DESC LIMIT 1", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the audit chain lookup");
 	step = sqlite3_step(stmt);
 	if (step == SQLITE_ROW)
@@ -85,7 +87,7 @@ static enum ch_code insert_entry(struct store *st, const struct store_audit_entr
 	entry_hash(prev, e->time, e->actor_id, actor, e->action, e->object, e->client, e->outcome,
 		   detail, hash);
 
-	if (store_sqlite_statement(st, "INSERT INTO audit_log (time, actor_id, actor, action, object, client,"
+	if (store_sqlite_statement(st, "INSERT INTO audit.audit_log (time, actor_id, actor, action, object, client,"
 			       " outcome, detail, prev_sha256, sha256)"
 			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the audit insert");
@@ -167,7 +169,7 @@ enum ch_code store_audit_list(struct store *st, int64_t since, int64_t after_id,
 	int step;
 
 	if (store_sqlite_statement(st, "SELECT id, time, actor, action, object, client, outcome, detail, sha256"
-			       " FROM audit_log WHERE time >= ?1 AND id > ?3 ORDER BY id LIMIT ?2",
+			       " FROM audit.audit_log WHERE time >= ?1 AND id > ?3 ORDER BY id LIMIT ?2",
 			       &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the audit query");
 	sqlite3_bind_int64(stmt, 1, since);
@@ -213,7 +215,7 @@ enum ch_code store_audit_verify(struct store *st, int64_t *bad_id, struct ch_err
 	memcpy(prev, genesis, HEX_SHA256);
 	*bad_id = 0;
 	if (store_sqlite_statement(st, "SELECT id, time, COALESCE(actor_id, 0), actor, action, object, client,"
-			       " outcome, detail, prev_sha256, sha256 FROM audit_log ORDER BY id", &stmt) != SQLITE_OK)
+			       " outcome, detail, prev_sha256, sha256 FROM audit.audit_log ORDER BY id", &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, "preparing the audit check");
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		entry_hash(prev, sqlite3_column_int64(stmt, 1), sqlite3_column_int64(stmt, 2),

@@ -56,8 +56,10 @@ check_status() {
 	check_eq "$name (exit status)" "$expected" "$status"
 }
 
+# sql QUERY: runs QUERY on the test database, with the audit log's file
+# attached, so that audit_log names the table in it.
 sql() {
-	sqlite3 -batch -noheader "$CTIHUB_DB" "$1"
+	sqlite3 -batch -noheader -cmd "ATTACH '$CTIHUB_DB-audit' AS audit" "$CTIHUB_DB" "$1"
 }
 
 # Skips the test (exit 77) when the shared real-world data is missing,

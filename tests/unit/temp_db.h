@@ -1,7 +1,8 @@
 /*
  * A temporary SQLite database file for unit tests that open a real store:
- * its name, and removal with the WAL and shared-memory files that SQLite
- * creates beside it. Include after <cmocka.h>.
+ * its name, and removal with the audit log's file and the WAL and
+ * shared-memory files that SQLite creates beside them. Include after
+ * <cmocka.h>.
  */
 #ifndef CTIHUB_TESTS_TEMP_DB_H
 #define CTIHUB_TESTS_TEMP_DB_H
@@ -22,16 +23,18 @@ static inline void temp_db_create(char *path, size_t cap, const char *template)
 	close(fd);
 }
 
-/* Removes the database file and its -wal and -shm files. */
+/* Removes the database file, the audit log's file beside it, and the
+ * -wal and -shm files of both. */
 static inline void temp_db_remove(const char *path)
 {
-	char extra[256];
+	static const char *const suffixes[] = { "", "-wal", "-shm", "-audit", "-audit-wal",
+						"-audit-shm" };
+	char file[256];
 
-	unlink(path);
-	snprintf(extra, sizeof(extra), "%s-wal", path);
-	unlink(extra);
-	snprintf(extra, sizeof(extra), "%s-shm", path);
-	unlink(extra);
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		snprintf(file, sizeof(file), "%s%s", path, suffixes[i]);
+		unlink(file);
+	}
 }
 
 #endif
