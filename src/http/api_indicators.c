@@ -100,7 +100,6 @@ static json_t *view_json(const struct store_indicator_view *view)
 
 void api_indicator_get(struct http_request *req, struct http_response *res)
 {
-	const struct api_app *app = req->app;
 	struct store_indicator_view view;
 	struct ch_error err = { 0 };
 	struct principal who;
@@ -128,8 +127,10 @@ void api_indicator_get(struct http_request *req, struct http_response *res)
 				req->params[0]);
 		return;
 	}
+	/* Without warning lists: the reply shows the warnings stored with the
+	 * indicator, and the lookup needs only the canonical value. */
 	ioc = xmalloc(sizeof(*ioc));
-	if (ioc_parse_as(type, req->params[1], strlen(req->params[1]), app->warnlists, ioc, &err) !=
+	if (ioc_parse_as(type, req->params[1], strlen(req->params[1]), NULL, ioc, &err) !=
 	    CH_OK) {
 		store_read_end(st);
 		snprintf(err.field, sizeof(err.field), "value");

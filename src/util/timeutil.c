@@ -25,13 +25,56 @@ int64_t time_now(void)
 	return (int64_t)time(NULL);
 }
 
+/* Writes the decimal digits of value into out, right-aligned in width. */
+static void put_digits(char *out, int width, int64_t value)
+{
+	for (int i = width - 1; i >= 0; i--) {
+		out[i] = (char)('0' + value % 10);
+		value /= 10;
+	}
+}
+
 void time_format_iso(int64_t t, char *out, size_t cap)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
+	/* A server reply carries several times, and gmtime_r with strftime
+	 * costs more than the rest of the reply's formatting. So years 1970
+	 * to 9999 are computed here, and only other times call strftime. */
+	const int64_t last = 253402300799; /* 9999-12-31T23:59:59Z */
+	int64_t days = t / 86400, secs = t % 86400, era_day, year_of_era, day_of_year, mp, year;
+	int month, day;
 
-	gmtime_r(&tt, &tm);
-	strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (t < 0 || t > last || cap < TIME_ISO_MAX) {
+		time_t tt = (time_t)t;
+		struct tm tm;
+
+		gmtime_r(&tt, &tm);
+		strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		return;
+	}
+	/* The date from days since 1970-01-01, counted in 400-year eras that
+	 * start on 0000-03-01, so February is the last month of each year. */
+	days += 719468;
+	era_day = days % 146097;
+	year_of_era = (era_day - era_day / 1460 + era_day / 36524 - era_day / 146096) / 365;
+	day_of_year = era_day - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+	mp = (5 * day_of_year + 2) / 153;
+	day = (int)(day_of_year - (153 * mp + 2) / 5 + 1);
+	month = (int)(mp < 10 ? mp + 3 : mp - 9);
+	year = year_of_era + days / 146097 * 400 + (month <= 2);
+
+	put_digits(out, 4, year);
+	out[4] = '-';
+	put_digits(out + 5, 2, month);
+	out[7] = '-';
+	put_digits(out + 8, 2, day);
+	out[10] = 'T';
+	put_digits(out + 11, 2, secs / 3600);
+	out[13] = ':';
+	put_digits(out + 14, 2, secs / 60 % 60);
+	out[16] = ':';
+	put_digits(out + 17, 2, secs % 60);
+	out[19] = 'Z';
+	out[20] = '\0';
 }
 
 enum ch_code time_parse_duration(const char *text, int64_t *seconds, struct ch_error *err)

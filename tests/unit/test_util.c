@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "policy/tlp.h"
 #include "util/buf.h"
@@ -99,6 +100,31 @@ static void time_iso_format(void **state)
 	assert_string_equal(out, "1970-01-01T00:00:00Z");
 	time_format_iso(1796415317, out, sizeof(out));
 	assert_string_equal(out, "2026-12-04T20:15:17Z");
+}
+
+/* Compares the fast date arithmetic with gmtime_r and strftime on leap
+ * days, century years, the ends of the fast range and times beyond it. */
+static void time_iso_matches_strftime(void **state)
+{
+	const int64_t fixed[] = { 0, 59, 951782400 /* 2000-02-29 */, 951868800 /* 2000-03-01 */,
+				  4107542400 /* 2100-02-28 */, 4107628800 /* 2100-03-01 */,
+				  253402300799 /* 9999-12-31T23:59:59 */, 253402300800, -1,
+				  -86400 * 366 };
+	char fast[TIME_ISO_MAX], slow[TIME_ISO_MAX];
+	struct tm tm;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]) + 100000; i++) {
+		/* Then times spread up to the year 9999. The step is not a whole
+		 * number of days, so the time of day varies too. */
+		int64_t t = i < sizeof(fixed) / sizeof(fixed[0]) ? fixed[i] : (int64_t)i * 2534023 + 7;
+		time_t tt = (time_t)t;
+
+		time_format_iso(t, fast, sizeof(fast));
+		gmtime_r(&tt, &tm);
+		strftime(slow, sizeof(slow), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		assert_string_equal(fast, slow);
+	}
 }
 
 static void tlp_names_round_trip(void **state)
@@ -358,6 +384,7 @@ int main(void)
 		cmocka_unit_test(duration_units),
 		cmocka_unit_test(duration_rejects_bad_input),
 		cmocka_unit_test(time_iso_format),
+		cmocka_unit_test(time_iso_matches_strftime),
 		cmocka_unit_test(time_iso_parse_zones),
 		cmocka_unit_test(tlp_names_round_trip),
 		cmocka_unit_test(tlp_accepts_white_and_prefix),
