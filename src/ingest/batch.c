@@ -16,9 +16,10 @@
  * about 35 MB of memory here. */
 #define DEFAULT_BATCH_SIZE 250000
 
-/* The writer waits idle while the reader parses the first batch, so the
- * first batch of a default-sized ingest is smaller. */
-#define FIRST_BATCH_SIZE 25000
+/* The writer hashes the input while the reader parses the first batch,
+ * and then waits idle until that batch is full. So the first batch of a
+ * default-sized ingest is about what the reader parses in that time. */
+#define FIRST_BATCH_SIZE 60000
 
 static void batch_setup(struct batch *b, size_t cap)
 {
@@ -60,8 +61,14 @@ static enum ch_code store_batch(struct ingest_run *run, struct batch *b, struct 
 static void *writer_main(void *arg)
 {
 	struct ingest_run *run = arg;
+	struct ch_error open_err = { 0 };
+	enum ch_code open_rc = run_open_report(run, &open_err);
 
 	pthread_mutex_lock(&run->lock);
+	if (open_rc != CH_OK) {
+		run->writer_rc = open_rc;
+		run->writer_err = open_err;
+	}
 	for (;;) {
 		while (!run->pending && !run->quit)
 			pthread_cond_wait(&run->changed, &run->lock);
@@ -89,7 +96,7 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-void batch_init(struct ingest_run *run)
+enum ch_code batch_init(struct ingest_run *run, struct ch_error *err)
 {
 	run->cap = run->opt->batch_size ? run->opt->batch_size : DEFAULT_BATCH_SIZE;
 	run->limit = run->opt->batch_size ? run->cap : FIRST_BATCH_SIZE;
@@ -102,10 +109,15 @@ void batch_init(struct ingest_run *run)
 	run->writer_rc = CH_OK;
 	pthread_mutex_init(&run->lock, NULL);
 	pthread_cond_init(&run->changed, NULL);
-	run->writer_started = pthread_create(&run->writer, NULL, writer_main, run) == 0;
 	/* Without a checkpoint thread the writer checkpoints, as it does
-	 * outside an ingest, so a failure here changes only the speed. */
+	 * outside an ingest, so a failure here changes only the speed. This
+	 * comes first because from pthread_create on, the store is the
+	 * writer's. */
 	run->bulk = store_bulk_begin(run->store, NULL) == CH_OK;
+	run->writer_started = pthread_create(&run->writer, NULL, writer_main, run) == 0;
+	if (!run->writer_started)
+		return run_open_report(run, err);
+	return CH_OK;
 }
 
 void batch_free(struct ingest_run *run)
@@ -151,6 +163,13 @@ static enum ch_code hand_over(struct ingest_run *run, struct ch_error *err)
 	 * writer, which is the slower of the two. */
 	store_sightings_sort(run->filling->sightings, run->filling->count);
 
+	if (!run->writer_started) {
+		/* No thread could be started: store in this thread instead. */
+		rc = store_batch(run, run->filling, err);
+		run->filling->count = 0;
+		arena_reset(&run->filling->arena);
+		return rc;
+	}
 	pthread_mutex_lock(&run->lock);
 	rc = wait_writer(run, err);
 	if (rc == CH_OK) {

@@ -29,6 +29,8 @@ struct ingest_run {
 	const struct ingest_options *opt;
 	struct ingest_summary *summary;
 	const char *name;
+	const char *data;      /* the whole input, which the report's hash covers */
+	size_t len;
 	int64_t report_id;
 	bool in_transaction;   /* the store has a write transaction open */
 	bool bulk;             /* store_bulk_begin succeeded */
@@ -50,7 +52,15 @@ struct ingest_run {
 	struct ch_error writer_err;
 };
 
-void batch_init(struct ingest_run *run);
+/* Creates the source and the report in a transaction left open for the
+ * first batch; defined in ingest.c. */
+enum ch_code run_open_report(struct ingest_run *run, struct ch_error *err);
+
+/* Starts the writer thread, which opens the report before its first
+ * batch, so that hashing the input overlaps with parsing it. When no
+ * thread can be started, opens the report itself and returns its error.
+ * Otherwise a failure of the writer shows at the first hand-over. */
+enum ch_code batch_init(struct ingest_run *run, struct ch_error *err);
 /* Stops the writer thread and frees the batches. */
 void batch_free(struct ingest_run *run);
 /* Adds a parsed indicator; hands the batch to the writer when it is full.

@@ -99,10 +99,8 @@ static void sha256_hex(const char *data, size_t len, char out[65])
 	sodium_bin2hex(out, 65, digest, sizeof(digest));
 }
 
-/* Creates the source and report in a transaction left open for the first
- * batch, so a report never exists without its first sightings. */
-static enum ch_code open_report(struct ingest_run *run, const char *data, size_t len,
-				struct ch_error *err)
+/* Runs on the writer thread, before its first batch. */
+enum ch_code run_open_report(struct ingest_run *run, struct ch_error *err)
 {
 	struct store_report_new report = { 0 };
 	char digest[65];
@@ -118,7 +116,7 @@ static enum ch_code open_report(struct ingest_run *run, const char *data, size_t
 	if (rc != CH_OK)
 		return rc;
 
-	sha256_hex(data, len, digest);
+	sha256_hex(run->data, run->len, digest);
 	report.source_id = source_id;
 	report.kind = "file";
 	report.title = run->name;
@@ -133,7 +131,8 @@ enum ch_code ingest_buffer(struct store *st, const char *name, const char *data,
 			   const struct ingest_options *opt, struct ingest_summary *summary,
 			   struct ch_error *err)
 {
-	struct ingest_run run = { .store = st, .opt = opt, .summary = summary, .name = name };
+	struct ingest_run run = { .store = st, .opt = opt, .summary = summary, .name = name,
+				  .data = data, .len = len };
 	enum ch_code rc;
 
 	memset(summary, 0, sizeof(*summary));
@@ -143,11 +142,9 @@ enum ch_code ingest_buffer(struct store *st, const char *name, const char *data,
 	summary->format = opt->format != INGEST_AUTO
 			  ? opt->format : detect_format(name, data, len, opt->warnlists);
 
-	batch_init(&run);
-	rc = open_report(&run, data, len, err);
+	rc = batch_init(&run, err);
 	if (rc != CH_OK)
 		goto out;
-	summary->report_id = run.report_id;
 
 	switch (summary->format) {
 	case INGEST_LIST:
@@ -173,6 +170,8 @@ enum ch_code ingest_buffer(struct store *st, const char *name, const char *data,
 			*err = finish_err;
 		}
 	}
+	/* Set by the writer, which batch_finish waited for. */
+	summary->report_id = run.report_id;
 
 out:
 	/* batch_free joins the writer, so the store is idle before rollback. */
