@@ -5,6 +5,7 @@
  * threads run beside the HTTP workers: the outbox worker, and the digest
  * scheduler when the configuration lists digests.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -51,6 +52,33 @@ static const char *metrics_token(int *status)
 	return token;
 }
 
+/* Longest CTIHUB_SHARED_READ_MS, in milliseconds. */
+#define SHARED_READ_MS_MAX 1000
+
+/* Reads CTIHUB_SHARED_READ_MS into *ms: 1 when unset or empty. Sets
+ * *status to 2 for a value that is not a whole number of milliseconds
+ * from 0 to SHARED_READ_MS_MAX. */
+static void shared_read_ms(unsigned *ms, int *status)
+{
+	const char *text = getenv("CTIHUB_SHARED_READ_MS");
+	char *end;
+	long value;
+
+	*ms = 1;
+	if (!text || !*text)
+		return;
+	errno = 0;
+	value = strtol(text, &end, 10);
+	if (*text < '0' || *text > '9' || *end || errno || value > SHARED_READ_MS_MAX) {
+		*status = cli_usage_error("serve", "CTIHUB_SHARED_READ_MS '%s' is invalid; use a whole "
+					  "number of milliseconds from 0 (each lookup reads on "
+					  "its own) to %d",
+					  text, SHARED_READ_MS_MAX);
+		return;
+	}
+	*ms = (unsigned)value;
+}
+
 static void print_help(void)
 {
 	printf("Usage: ctihub serve [--listen ADDR:PORT] [--db PATH] [OPTIONS]\n"
@@ -80,7 +108,10 @@ static void print_help(void)
 	       "\n"
 	       "Environment:\n"
 	       "  CTIHUB_METRICS_TOKEN  when set (16 characters or more), GET /metrics needs\n"
-	       "                        'Authorization: Bearer' and this value\n");
+	       "                        'Authorization: Bearer' and this value\n"
+	       "  CTIHUB_SHARED_READ_MS indicator lookups on one worker thread share a read\n"
+	       "                        transaction for up to this many milliseconds\n"
+	       "                        (default 1, at most 1000; 0 turns sharing off)\n");
 }
 
 /* Loads the scheduled digests and the scoring settings from the
@@ -161,6 +192,8 @@ int cmd_serve(int argc, char **argv)
 	};
 	struct http_server_config config = { .listen = "127.0.0.1:8080" };
 	struct api_app app = { 0 };
+	struct api_shared_reads *shared_reads = NULL;
+	unsigned shared_ms = 1;
 	struct ioc_warnlists *wl = NULL;
 	struct notify_config notify = { 0 };
 	struct chat_config chat = { 0 };
@@ -213,6 +246,8 @@ int cmd_serve(int argc, char **argv)
 
 	config.metrics_token = metrics_token(&status);
 	if (status == 0)
+		shared_read_ms(&shared_ms, &status);
+	if (status == 0)
 		status = cli_load_warnlists(&wl);
 	if (status == 0)
 		status = cli_load_notify(&notify);
@@ -264,6 +299,16 @@ int cmd_serve(int argc, char **argv)
 		status = cli_fail(rc, &err);
 		goto stop_workers;
 	}
+	/* Without this thread the lookups do not share read transactions,
+	 * which changes only their speed. */
+	if (shared_ms > 0) {
+		if (api_shared_reads_start((uint64_t)shared_ms * 1000000, &shared_reads, &err) ==
+		    CH_OK)
+			app.shared_read_ns = (uint64_t)shared_ms * 1000000;
+		else
+			log_warn(NULL, "%s; each lookup reads in a transaction of its own.",
+				 err.message);
+	}
 	config.routes = api_routes;
 	config.route_count = api_route_count;
 	config.app = &app;
@@ -278,8 +323,10 @@ int cmd_serve(int argc, char **argv)
 	log_buffer_stop();
 	if (rc != CH_OK)
 		status = cli_fail(rc, &err);
-	/* After the server, which has sent every held response by then. */
+	/* After the server, which has sent every held response by then and
+	 * whose worker threads have closed their store handles. */
 	audit_writer_stop(app.audit_writer);
+	api_shared_reads_stop(shared_reads);
 
 stop_workers:
 	schedule_worker_stop(scheduler);

@@ -5,14 +5,18 @@
  */
 #include "http/api.h"
 
-#include <pthread.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "chat/handlers.h"
 #include "policy/token.h"
+#include "util/alloc.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -45,17 +49,234 @@ const struct http_route api_routes[] = {
 
 const size_t api_route_count = sizeof(api_routes) / sizeof(api_routes[0]);
 
+/*
+ * Each worker thread has its own store handle. Indicator lookups on it
+ * share one read transaction for up to api_app.shared_read_ns (1 ms
+ * unless CTIHUB_SHARED_READ_MS sets another value), because
+ * starting and ending a transaction (locks on the WAL index, a check of
+ * the file size) cost about a tenth of a lookup. A shared transaction
+ * sees what was committed when it began, so it is not reused once this
+ * server has handled a write request since then, and other processes'
+ * changes, such as a token revoked with the CLI, show within that age.
+ *
+ * Every other use of the handle first ends the shared transaction
+ * (api_store). The janitor thread (api_shared_reads_start) ends those of
+ * idle threads, which would otherwise hold back WAL checkpoints. It and
+ * the owner take the thread's lock to touch the transaction.
+ */
+/* The janitor's pass comes every 5 ms, or at the age when that is less. */
+#define JANITOR_PERIOD_NS 5000000ULL
+
+struct thread_store {
+	struct store *st;
+	pthread_mutex_t lock;
+	atomic_bool open;      /* a shared read transaction is open */
+	bool locked;           /* the owner holds lock; used by the owner only */
+	uint64_t opened_ns;    /* guarded by lock */
+	uint64_t writes;       /* http_write_count when it began; guarded by lock */
+	struct thread_store *next; /* in the registry, guarded by registry_lock */
+};
+
 static pthread_key_t store_key;
 static pthread_once_t store_key_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct thread_store *registry;
 
-static void close_thread_store(void *st)
+struct api_shared_reads {
+	pthread_t thread;
+	uint64_t max_age_ns;
+	atomic_bool stop;
+};
+
+static uint64_t monotonic_ns(void)
 {
-	store_close(st);
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
+}
+
+/* Ends ts's shared transaction, if any; the caller holds ts->lock. */
+static void end_shared_read(struct thread_store *ts)
+{
+	if (atomic_load(&ts->open)) {
+		store_read_end(ts->st);
+		atomic_store(&ts->open, false);
+	}
+}
+
+static void close_thread_store(void *arg)
+{
+	struct thread_store *ts = arg;
+
+	pthread_mutex_lock(&registry_lock);
+	for (struct thread_store **p = &registry; *p; p = &(*p)->next) {
+		if (*p == ts) {
+			*p = ts->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&registry_lock);
+	end_shared_read(ts);
+	store_close(ts->st);
+	pthread_mutex_destroy(&ts->lock);
+	free(ts);
 }
 
 static void make_store_key(void)
 {
 	pthread_key_create(&store_key, close_thread_store);
+}
+
+/* The calling thread's handle, opened on first use; NULL (with a 500
+ * reply written when res is set) when the database cannot be opened. */
+static struct thread_store *thread_store(struct http_request *req, struct http_response *res)
+{
+	const struct api_app *app = req->app;
+	struct thread_store *ts;
+	struct ch_error err = { 0 };
+	struct store *st;
+
+	pthread_once(&store_key_once, make_store_key);
+	ts = pthread_getspecific(store_key);
+	if (ts)
+		return ts;
+
+	if (store_open(app->db_path, &st, &err) != CH_OK) {
+		log_error(req->request_id, "cannot open the database: %s", err.message);
+		if (res)
+			http_reply_fail(res, CH_DB, NULL,
+					"the database is not available; try again later");
+		return NULL;
+	}
+	ts = xcalloc(1, sizeof(*ts));
+	ts->st = st;
+	pthread_mutex_init(&ts->lock, NULL);
+	atomic_init(&ts->open, false);
+	pthread_mutex_lock(&registry_lock);
+	ts->next = registry;
+	registry = ts;
+	pthread_mutex_unlock(&registry_lock);
+	pthread_setspecific(store_key, ts);
+	return ts;
+}
+
+struct store *api_store(struct http_request *req, struct http_response *res)
+{
+	struct thread_store *ts = thread_store(req, res);
+
+	if (!ts)
+		return NULL;
+	/* Between api_store_shared_read and _done the handler works inside
+	 * the shared transaction, such as for its token check. Otherwise the
+	 * transaction ends here. Only this thread opens one, so when it reads
+	 * false here, none is open. */
+	if (!ts->locked && atomic_load(&ts->open)) {
+		pthread_mutex_lock(&ts->lock);
+		end_shared_read(ts);
+		pthread_mutex_unlock(&ts->lock);
+	}
+	return ts->st;
+}
+
+struct store *api_store_shared_read(struct http_request *req, struct http_response *res)
+{
+	const struct api_app *app = req->app;
+	struct thread_store *ts = thread_store(req, res);
+	uint64_t now, writes;
+
+	if (!ts)
+		return NULL;
+	if (!app->shared_read_ns) {
+		store_read_begin(ts->st, NULL);
+		return ts->st;
+	}
+	pthread_mutex_lock(&ts->lock);
+	ts->locked = true;
+	/* Read before the transaction begins: a write request that ends in
+	 * between is then in the snapshot and also ends it next time. */
+	now = monotonic_ns();
+	writes = http_write_count(req);
+	/* A write in the last lookup (an audit entry without the audit
+	 * writer) ends the transaction under the flag. */
+	if (atomic_load(&ts->open) &&
+	    (now - ts->opened_ns >= app->shared_read_ns || ts->writes != writes ||
+	     !store_in_transaction(ts->st)))
+		end_shared_read(ts);
+	if (!atomic_load(&ts->open) && store_read_begin(ts->st, NULL) == CH_OK) {
+		ts->opened_ns = now;
+		ts->writes = writes;
+		atomic_store(&ts->open, true);
+	}
+	return ts->st;
+}
+
+void api_store_shared_read_done(struct http_request *req)
+{
+	const struct api_app *app = req->app;
+	struct thread_store *ts = pthread_getspecific(store_key);
+
+	if (!ts)
+		return;
+	if (!app->shared_read_ns) {
+		store_read_end(ts->st);
+		return;
+	}
+	ts->locked = false;
+	pthread_mutex_unlock(&ts->lock);
+}
+
+/* Ends the shared transactions that have outlived their age: those of
+ * threads that have had no lookup since. A thread busy with a request is
+ * skipped; it checks the age itself. */
+static void *janitor_main(void *arg)
+{
+	struct api_shared_reads *sr = arg;
+	uint64_t period_ns = sr->max_age_ns < JANITOR_PERIOD_NS ? sr->max_age_ns : JANITOR_PERIOD_NS;
+	const struct timespec period = { .tv_sec = (time_t)(period_ns / 1000000000ULL),
+					 .tv_nsec = (long)(period_ns % 1000000000ULL) };
+
+	while (!atomic_load(&sr->stop)) {
+		uint64_t now;
+
+		nanosleep(&period, NULL);
+		now = monotonic_ns();
+		pthread_mutex_lock(&registry_lock);
+		for (struct thread_store *ts = registry; ts; ts = ts->next) {
+			if (!atomic_load(&ts->open) || pthread_mutex_trylock(&ts->lock) != 0)
+				continue;
+			if (atomic_load(&ts->open) && now - ts->opened_ns >= sr->max_age_ns)
+				end_shared_read(ts);
+			pthread_mutex_unlock(&ts->lock);
+		}
+		pthread_mutex_unlock(&registry_lock);
+	}
+	return NULL;
+}
+
+enum ch_code api_shared_reads_start(uint64_t max_age_ns, struct api_shared_reads **out,
+				    struct ch_error *err)
+{
+	struct api_shared_reads *sr = xcalloc(1, sizeof(*sr));
+
+	sr->max_age_ns = max_age_ns;
+	atomic_init(&sr->stop, false);
+	if (pthread_create(&sr->thread, NULL, janitor_main, sr) != 0) {
+		free(sr);
+		return ch_fail(err, CH_INTERNAL, "cannot start the thread that ends shared read "
+			       "transactions");
+	}
+	*out = sr;
+	return CH_OK;
+}
+
+void api_shared_reads_stop(struct api_shared_reads *sr)
+{
+	if (!sr)
+		return;
+	atomic_store(&sr->stop, true);
+	pthread_join(sr->thread, NULL);
+	free(sr);
 }
 
 /* Reads a positive whole number written with digits only: no sign, no
@@ -73,28 +294,6 @@ bool api_parse_id(const char *text, int64_t *id)
 		return false;
 	*id = v;
 	return true;
-}
-
-struct store *api_store(struct http_request *req, struct http_response *res)
-{
-	const struct api_app *app = req->app;
-	struct store *st;
-	struct ch_error err = { 0 };
-
-	pthread_once(&store_key_once, make_store_key);
-	st = pthread_getspecific(store_key);
-	if (st)
-		return st;
-
-	if (store_open(app->db_path, &st, &err) != CH_OK) {
-		log_error(req->request_id, "cannot open the database: %s", err.message);
-		if (res)
-			http_reply_fail(res, CH_DB, NULL,
-					"the database is not available; try again later");
-		return NULL;
-	}
-	pthread_setspecific(store_key, st);
-	return st;
 }
 
 void api_audit(struct http_request *req, const struct principal *who, const char *action,

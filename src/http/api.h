@@ -44,6 +44,10 @@ struct api_app {
 	/* Writes the audit entries of api_audit; NULL writes each one on the
 	 * request's own store handle. */
 	struct audit_writer *audit_writer;
+	/* Nanoseconds for which indicator lookups share a read transaction
+	 * (see api_store_shared_read); 0 turns sharing off. Set only while
+	 * api_shared_reads_start's thread runs. */
+	uint64_t shared_read_ns;
 };
 
 extern const struct http_route api_routes[];
@@ -55,6 +59,20 @@ void api_metrics(void *app, struct buf *out);
 /* The store handle of the calling thread; NULL (with a 500 reply written)
  * when it cannot be opened. */
 struct store *api_store(struct http_request *req, struct http_response *res);
+/* The store handle of the calling thread inside a read transaction, which
+ * may have begun up to shared_read_ns earlier for an earlier lookup, but
+ * not before this server's last write request. For read-only handlers;
+ * end with api_store_shared_read_done, and do not call it again before. */
+struct store *api_store_shared_read(struct http_request *req, struct http_response *res);
+void api_store_shared_read_done(struct http_request *req);
+
+/* The thread that ends the shared read transactions of idle threads. */
+struct api_shared_reads;
+/* Starts the thread that ends the shared read transactions of idle
+ * threads once they are max_age_ns old. */
+enum ch_code api_shared_reads_start(uint64_t max_age_ns, struct api_shared_reads **out,
+				    struct ch_error *err);
+void api_shared_reads_stop(struct api_shared_reads *sr);
 /* Reads a positive whole number written with digits only: no sign, no
  * spaces, no leading zero, and no overflow. */
 bool api_parse_id(const char *text, int64_t *id);

@@ -109,18 +109,17 @@ void api_indicator_get(struct http_request *req, struct http_response *res)
 	struct store *st;
 	bool found;
 
-	/* One read transaction for the token check and the lookup: one
-	 * snapshot and one round of file locks per request. */
-	st = api_store(req, res);
+	/* One read transaction for the token check and the lookup, shared
+	 * with the lookups of the last millisecond on this thread. */
+	st = api_store_shared_read(req, res);
 	if (!st)
 		return;
-	store_read_begin(st, NULL);
 	if (!api_authenticate(req, res, false, &who)) {
-		store_read_end(st);
+		api_store_shared_read_done(req);
 		return;
 	}
 	if (ioc_type_from_name(req->params[0], &type, &err) != CH_OK) {
-		store_read_end(st);
+		api_store_shared_read_done(req);
 		http_reply_fail(res, CH_NOT_FOUND, "type",
 				"unknown indicator type '%s': use ipv4, ipv6, cidr, domain, url, email, "
 				"md5, sha1, sha256, sha512, cve or asn",
@@ -132,13 +131,13 @@ void api_indicator_get(struct http_request *req, struct http_response *res)
 	ioc = xmalloc(sizeof(*ioc));
 	if (ioc_parse_as(type, req->params[1], strlen(req->params[1]), NULL, ioc, &err) !=
 	    CH_OK) {
-		store_read_end(st);
+		api_store_shared_read_done(req);
 		snprintf(err.field, sizeof(err.field), "value");
 		http_reply_error(res, &err);
 		goto out;
 	}
 	found = lookup(req, st, &who, ioc, &view, &err);
-	store_read_end(st);
+	api_store_shared_read_done(req);
 	if (!found) {
 		http_reply_error(res, &err);
 		goto out;

@@ -117,6 +117,9 @@ struct http_server {
 	 * make_request_id). */
 	atomic_uint_least64_t next_id;
 	atomic_uint_least64_t answered;
+	/* Requests with a method other than GET and HEAD whose handler has
+	 * returned (see http_write_count). */
+	atomic_uint_least64_t writes;
 };
 
 /* The MHD callbacks of the request cycle in request.c. Their cls argument is

@@ -290,6 +290,8 @@ static void run_handler(struct conn *c)
 				bad);
 	else
 		c->route->handler(&c->req, &res);
+	if (c->method != HTTP_METHOD_GET && c->method != HTTP_METHOD_HEAD)
+		atomic_fetch_add(&c->server->writes, 1);
 
 	if (res.status < 100 || res.status > 599) {
 		log_error(c->req.request_id, "The handler for %s %s set the invalid status %d, "
@@ -562,4 +564,9 @@ void http_on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
 struct http_server *http_server_of(struct http_request *req)
 {
 	return conn_of(req)->server;
+}
+
+uint64_t http_write_count(const struct http_request *req)
+{
+	return atomic_load(&conn_of((struct http_request *)req)->server->writes);
 }

@@ -50,6 +50,10 @@ struct http_request {
 const char *http_header(const struct http_request *req, const char *name);
 /* Value of a query-string argument, URL-decoded, or NULL. */
 const char *http_query(const struct http_request *req, const char *name);
+/* How many requests with a method other than GET and HEAD the server has
+ * handled so far. Each is counted after its handler returns, so after
+ * anything it committed and before its client has the reply. */
+uint64_t http_write_count(const struct http_request *req);
 
 struct http_response {
 	int status;

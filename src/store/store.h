@@ -46,6 +46,8 @@ enum ch_code store_begin(struct store *st, struct ch_error *err);
  * audit entry appended meanwhile ends it first. */
 enum ch_code store_read_begin(struct store *st, struct ch_error *err);
 void store_read_end(struct store *st);
+/* Returns whether a transaction is open on st. */
+bool store_in_transaction(struct store *st);
 enum ch_code store_commit(struct store *st, struct ch_error *err);
 void store_rollback(struct store *st);
 

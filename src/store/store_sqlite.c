@@ -331,6 +331,11 @@ void store_read_end(struct store *st)
 		run_cached(st, "COMMIT", "ending a read transaction", NULL);
 }
 
+bool store_in_transaction(struct store *st)
+{
+	return !sqlite3_get_autocommit(st->db);
+}
+
 enum ch_code store_commit(struct store *st, struct ch_error *err)
 {
 	enum ch_code rc = store_sqlite_exec(st, "COMMIT", "committing a transaction", err);
