@@ -284,8 +284,8 @@ const char *const sqlite_migrations[] = {
 	 * chain still verifies. The two files do not commit atomically
 	 * together; should the copy commit and this file not, the next run
 	 * copies again and OR IGNORE skips the rows already there. */
-	"INSERT OR IGNORE INTO audit.audit_log SELECT * FROM main.audit_log;"
-	"DROP TABLE main.audit_log;",
+	("INSERT OR IGNORE INTO audit.audit_log SELECT * FROM main.audit_log;"
+	 "DROP TABLE main.audit_log;"),
 };
 
 const size_t sqlite_migration_count = sizeof(sqlite_migrations) / sizeof(sqlite_migrations[0]);
