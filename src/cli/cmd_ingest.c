@@ -201,6 +201,19 @@ int cmd_ingest(int argc, char **argv)
 		}
 
 		rc = ingest_path(st, argv[i], &opt, &summary, &err);
+		if ((rc == CH_OK || rc == CH_INTERRUPTED) && summary.report_id > 0) {
+			struct ch_error audit_err = { 0 };
+			char detail[192];
+
+			/* The audit log records every write from the CLI too. */
+			snprintf(detail, sizeof(detail), "%zu values, %zu new, source %s%s",
+				 summary.values, summary.new_indicators, summary.source,
+				 rc == CH_INTERRUPTED ? ", interrupted" : "");
+			if (cli_audit(st, "ingest", "report", summary.report_id, detail, &audit_err) !=
+			    CH_OK)
+				fprintf(stderr, "ctihub: %s: the audit entry was not written: %s\n",
+					argv[i], audit_err.message);
+		}
 		if (rc == CH_OK || rc == CH_INTERRUPTED) {
 			print_summary(strcmp(argv[i], "-") == 0 ? "stdin" : argv[i], &summary);
 			total_values += summary.values;

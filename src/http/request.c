@@ -550,6 +550,12 @@ void http_on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
 		log_request(c, elapsed, toe);
 	if (c->status != 0)
 		atomic_fetch_add_explicit(&s->answered, 1, memory_order_relaxed);
+	/* A held reply whose client went away while its connection was
+	 * suspended was never handed to MHD, which would have freed it. */
+	if (c->state == CONN_HELD) {
+		buf_free(&c->held.body);
+		c->held = (struct http_response){ 0 };
+	}
 
 	if (c->body.cap > BODY_KEEP_MAX)
 		buf_free(&c->body);

@@ -170,12 +170,12 @@ enum ch_code ingest_buffer(struct store *st, const char *name, const char *data,
 			*err = finish_err;
 		}
 	}
-	/* Set by the writer, which batch_finish waited for. */
-	summary->report_id = run.report_id;
 
 out:
-	/* batch_free joins the writer, so the store is idle before rollback. */
+	/* batch_free joins the writer, so the store is idle before rollback,
+	 * and the report id that the writer set can be read. */
 	batch_free(&run);
+	summary->report_id = run.report_id;
 	if (run.in_transaction)
 		store_rollback(st);
 	return rc;

@@ -146,10 +146,22 @@ static enum ch_code migrate(struct store *st, const char *schema, const char *co
 
 	for (size_t v = (size_t)version; v < count; v++) {
 		enum ch_code rc;
+		int now;
 
 		rc = store_sqlite_exec(st, "BEGIN IMMEDIATE", "starting a migration", err);
 		if (rc != CH_OK)
 			return rc;
+		/* Another process may have migrated while this one waited for the
+		 * write lock, so the version is read again under it. */
+		snprintf(pragma, sizeof(pragma), "PRAGMA %s.user_version", schema);
+		now = read_user_version(st, pragma);
+		if (now < 0 || (size_t)now > v) {
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			if (now < 0)
+				return store_sqlite_fail(st, err, "reading the schema version");
+			v = (size_t)now - 1;
+			continue;
+		}
 		rc = store_sqlite_exec(st, migrations[v], "applying a migration", err);
 		if (rc == CH_OK) {
 			snprintf(pragma, sizeof(pragma), "PRAGMA %s.user_version = %zu", schema, v + 1);
@@ -188,10 +200,13 @@ static enum ch_code attach_audit(struct store *st, const char *path, struct ch_e
 	free(audit_path);
 	if (rc != CH_OK)
 		return rc;
-	return store_sqlite_exec(st,
-				 "PRAGMA audit.journal_mode = WAL;"
-				 "PRAGMA audit.synchronous = NORMAL;",
-				 "configuring the audit log", err);
+	rc = store_sqlite_exec(st, "PRAGMA audit.journal_mode = WAL; PRAGMA audit.synchronous = NORMAL;",
+			       "configuring the audit log", err);
+	if (rc != CH_OK)
+		ch_fail(err, CH_DB, "cannot use the audit log '%s%s': %s; it must be a SQLite file "
+			"beside the database", memory ? ":memory:" : path, memory ? "" : STORE_AUDIT_SUFFIX,
+			sqlite3_errmsg(st->db));
+	return rc;
 }
 
 /* Busy handler: a writer waits for another connection's write lock in

@@ -65,4 +65,22 @@ check_eq "token.reject entry survives kill -9" 1 \
 		AND detail = 'unknown token'")"
 check_status "audit chain intact" 0 ctihub audit --verify
 
+# ---- a held reply whose client left is freed ----------------------------------
+# A write's reply waits for its audit entry, which waits for the lock, so
+# the client gives up and disconnects first. The server must free the
+# reply it held; LeakSanitizer checks that when the server stops.
+api_start --rate-limit 0 || { finish; exit 1; }
+printf 'BEGIN IMMEDIATE;\nSELECT 1;\n.shell sleep 3\nCOMMIT;\n' |
+	sqlite3 -batch "$CTIHUB_DB" >/dev/null &
+lock_pid=$!
+sleep 0.5
+curl -s -m 1 -o /dev/null -H "Authorization: Bearer $token" \
+	-d '{"kind": "ioc", "tlp": "GREEN", "purpose": "research", "indicators": ["audit-left.example"]}' \
+	"$API_URL/api/v1/reports"
+check_eq "client left during the lock (curl exit status)" 28 $?
+wait "$lock_pid"
+sleep 0.5
+api_stop
+check_stopped "server stops without a leak"
+
 finish

@@ -60,11 +60,23 @@ check_eq "new entry chains to the moved ones" "$last_hash" \
 	"$(sql "SELECT prev_sha256 FROM audit_log ORDER BY id DESC LIMIT 1")"
 check_status "chain verifies with the new entry" 0 ctihub audit --verify
 
+# ---- ingests are audited too ----------------------------------------------------
+printf 'audit-ingest.example\n' >"$TEST_DIR/in.txt"
+ctihub ingest --source audit-test "$TEST_DIR/in.txt" >/dev/null
+check_eq "ingest audited with its report" 1 "$(sql "SELECT count(*) FROM audit_log
+	WHERE action = 'ingest' AND object = 'report:1' AND detail = '1 values, 1 new, source audit-test'")"
+check_status "chain verifies with the ingest" 0 ctihub audit --verify
+
 # ---- errors that name the audit file ----------------------------------------
 mkdir "$TEST_DIR/blocked.db-audit"
 out=$(ctihub --db "$TEST_DIR/blocked.db" init 2>&1)
 check_eq "audit path is a folder (exit status)" 4 $?
 check_contains "error names the audit file" "cannot open the audit log '$TEST_DIR/blocked.db-audit'" "$out"
+
+ln -s /dev/null "$TEST_DIR/null.db-audit"
+out=$(ctihub --db "$TEST_DIR/null.db" init 2>&1)
+check_eq "audit file not SQLite (exit status)" 4 $?
+check_contains "error names the unusable audit file" "cannot use the audit log '$TEST_DIR/null.db-audit'" "$out"
 
 sqlite3 "$audit_db" 'PRAGMA user_version = 99'
 out=$(ctihub stats 2>&1)
