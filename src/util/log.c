@@ -5,10 +5,12 @@
  * and files opened with O_APPEND keep whole writes in practice.
  *
  * In buffered mode (log_buffer_start) INFO and DEBUG lines are appended to
- * one buffer under a mutex instead, and a thread of the logger writes the
- * buffer every LOG_FLUSH_MS. A WARN or ERROR line writes the buffer and
- * then itself at once, so lines keep their order. Whole lines are copied,
- * so a batch never cuts a line.
+ * a buffer under a mutex instead, and a thread of the logger writes the
+ * buffer every LOG_FLUSH_MS. It swaps in a second buffer first and writes
+ * outside that mutex, so server threads do not wait for the write. A WARN
+ * or ERROR line writes the buffer and then itself at once. Every write of
+ * the log takes a second mutex, taken while the first is held, so lines
+ * keep their order. Whole lines are copied, so a batch never cuts a line.
  */
 #include "util/log.h"
 
@@ -149,13 +151,15 @@ static void write_all(int fd, const char *data, size_t len)
  * log_buffer_stop. */
 static struct {
 	pthread_mutex_t lock;
+	pthread_mutex_t write_lock; /* held for each write; taken after lock */
 	pthread_cond_t cond; /* waits on CLOCK_MONOTONIC */
 	pthread_t thread;
 	bool on;             /* guarded by lock */
 	bool stopping;       /* guarded by lock */
-	size_t len;          /* guarded by lock */
-	char data[LOG_BUFFER_BYTES];
-} buffered = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	int current;         /* the buffer lines go to; guarded by lock */
+	size_t len;          /* of the current buffer; guarded by lock */
+	char data[2][LOG_BUFFER_BYTES];
+} buffered = { .lock = PTHREAD_MUTEX_INITIALIZER, .write_lock = PTHREAD_MUTEX_INITIALIZER };
 /* A copy of buffered.on that lets unbuffered writes skip the mutex. */
 static atomic_bool buffering;
 static pthread_once_t buffered_once = PTHREAD_ONCE_INIT;
@@ -170,14 +174,19 @@ static void init_buffered_cond(void)
 	pthread_condattr_destroy(&attr);
 }
 
-/* Writes the buffered lines. Called with buffered.lock held. */
-static void flush_locked(void)
+/* Writes the buffered lines, then line when it is not NULL. Called with
+ * buffered.lock held. */
+static void flush_locked(const char *line, size_t line_len)
 {
-	if (buffered.len == 0)
-		return;
-	write_all(atomic_load_explicit(&out_fd, memory_order_acquire), buffered.data,
-		  buffered.len);
+	int fd = atomic_load_explicit(&out_fd, memory_order_acquire);
+
+	pthread_mutex_lock(&buffered.write_lock);
+	if (buffered.len > 0)
+		write_all(fd, buffered.data[buffered.current], buffered.len);
 	buffered.len = 0;
+	if (line)
+		write_all(fd, line, line_len);
+	pthread_mutex_unlock(&buffered.write_lock);
 }
 
 /* Writes a finished line, or appends it to the buffer in buffered mode. */
@@ -189,12 +198,12 @@ static void output_line(enum log_level level, const char *line, size_t len)
 	}
 
 	pthread_mutex_lock(&buffered.lock);
-	if (!buffered.on || level >= LOG_WARN || buffered.len + len > sizeof(buffered.data))
-		flush_locked();
 	if (!buffered.on || level >= LOG_WARN) {
-		write_all(atomic_load_explicit(&out_fd, memory_order_acquire), line, len);
+		flush_locked(line, len);
 	} else {
-		memcpy(buffered.data + buffered.len, line, len);
+		if (buffered.len + len > LOG_BUFFER_BYTES)
+			flush_locked(NULL, 0);
+		memcpy(buffered.data[buffered.current] + buffered.len, line, len);
 		buffered.len += len;
 	}
 	pthread_mutex_unlock(&buffered.lock);
@@ -212,7 +221,21 @@ static void *flush_main(void *arg)
 		deadline.tv_sec += deadline.tv_nsec / 1000000000L;
 		deadline.tv_nsec %= 1000000000L;
 		pthread_cond_timedwait(&buffered.cond, &buffered.lock, &deadline);
-		flush_locked();
+		if (buffered.len > 0) {
+			int full = buffered.current;
+			size_t len = buffered.len;
+
+			/* The write lock comes before the buffer lock is let go, so a
+			 * WARN line written meanwhile waits for these lines. */
+			buffered.current = 1 - full;
+			buffered.len = 0;
+			pthread_mutex_lock(&buffered.write_lock);
+			pthread_mutex_unlock(&buffered.lock);
+			write_all(atomic_load_explicit(&out_fd, memory_order_acquire),
+				  buffered.data[full], len);
+			pthread_mutex_unlock(&buffered.write_lock);
+			pthread_mutex_lock(&buffered.lock);
+		}
 	}
 	pthread_mutex_unlock(&buffered.lock);
 	return NULL;
@@ -253,7 +276,7 @@ void log_buffer_stop(void)
 	pthread_join(buffered.thread, NULL);
 
 	pthread_mutex_lock(&buffered.lock);
-	flush_locked();
+	flush_locked(NULL, 0);
 	pthread_mutex_unlock(&buffered.lock);
 }
 

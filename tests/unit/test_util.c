@@ -335,6 +335,41 @@ static void read_log(FILE *log, char *text, size_t cap)
 	text[n] = '\0';
 }
 
+/* Logs 3,000 numbered lines with pauses, so the writer thread swaps its
+ * buffers many times and the buffer also fills, then checks that every
+ * line is there once and in order, before a closing warning. */
+static void log_buffer_order_across_flushes(void **state)
+{
+	static char text[1 << 20];
+	const struct timespec pause = { .tv_sec = 0, .tv_nsec = 3000000 };
+	FILE *log = tmpfile();
+	const char *at;
+	char needle[64];
+
+	(void)state;
+	assert_non_null(log);
+	log_set_level(LOG_INFO);
+	log_set_fd(fileno(log));
+	log_buffer_start();
+	for (int i = 0; i < 3000; i++) {
+		log_info("order", "line %04d with some padding to fill the buffer sooner", i);
+		if (i % 100 == 0)
+			nanosleep(&pause, NULL);
+	}
+	log_warn("order", "closing warning");
+	log_buffer_stop();
+	read_log(log, text, sizeof(text));
+	at = text;
+	for (int i = 0; i < 3000; i++) {
+		snprintf(needle, sizeof(needle), "[order] line %04d ", i);
+		at = strstr(at, needle);
+		assert_non_null(at);
+	}
+	assert_non_null(strstr(at, "WARN  [order] closing warning\n"));
+	log_set_fd(2);
+	fclose(log);
+}
+
 static void log_buffer_keeps_order(void **state)
 {
 	FILE *log = tmpfile();
@@ -393,6 +428,7 @@ int main(void)
 		cmocka_unit_test(json_out_reports_errors),
 		cmocka_unit_test(json_compact_matches_round_trip),
 		cmocka_unit_test(log_buffer_keeps_order),
+		cmocka_unit_test(log_buffer_order_across_flushes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
