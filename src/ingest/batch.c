@@ -113,7 +113,7 @@ enum ch_code batch_init(struct ingest_run *run, struct ch_error *err)
 	 * outside an ingest, so a failure here changes only the speed. This
 	 * comes first because from pthread_create on, the store is the
 	 * writer's. */
-	run->bulk = store_bulk_begin(run->store, NULL) == CH_OK;
+	run->bulk = store_bulk_begin(run->store, run->len, NULL) == CH_OK;
 	run->writer_started = pthread_create(&run->writer, NULL, writer_main, run) == 0;
 	if (!run->writer_started)
 		return run_open_report(run, err);

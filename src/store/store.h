@@ -102,8 +102,10 @@ void store_sightings_sort(struct store_sighting *batch, size_t count);
 /* A bulk load: between store_bulk_begin and store_bulk_end, WAL
  * checkpoints run on a thread of their own instead of on the thread that
  * commits, and store_bulk_committed announces each commit to that thread.
- * store_close ends a bulk load left open. */
-enum ch_code store_bulk_begin(struct store *st, struct ch_error *err);
+ * store_close ends a bulk load left open. input_bytes, the size of what
+ * the load reads (0 when unknown), sizes the disk space reserved for the
+ * WAL. */
+enum ch_code store_bulk_begin(struct store *st, uint64_t input_bytes, struct ch_error *err);
 void store_bulk_committed(struct store *st);
 void store_bulk_end(struct store *st);
 

@@ -45,4 +45,21 @@ check_eq "integrity" ok "$(sql 'PRAGMA integrity_check')"
 check_eq "every link has both rows" "" "$(sql 'PRAGMA foreign_key_check')"
 check_eq "new database pages" 8192 "$(sql 'PRAGMA page_size')"
 
+# The ingest reserves disk space for the WAL (8 bytes per input byte) and
+# frees what it did not use. Another connection, as a server would, keeps
+# the WAL file after the ingest, so its blocks must match its size.
+for i in $(seq 2000); do echo "wal-reserve-$i.example.org"; done >"$TEST_DIR/reserve.txt"
+python3 -c "import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1]); c.execute('SELECT count(*) FROM sources').fetchall()
+time.sleep(6)" "$CTIHUB_DB" &
+holder=$!
+sleep 0.5
+ctihub ingest --format text --source reserve "$TEST_DIR/reserve.txt" >/dev/null
+wal_size=$(stat -c %s "$CTIHUB_DB-wal")
+wal_blocks=$(du -B1 "$CTIHUB_DB-wal" | cut -f1)
+check_eq "no reserved WAL space left" 1 "$((wal_blocks < wal_size + 65536))"
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+check_eq "integrity after the reservation" ok "$(sql 'PRAGMA integrity_check')"
+
 finish
