@@ -32,14 +32,18 @@ random_port() {
 	echo $(((RANDOM * 32768 + RANDOM) % 40001 + 20000))
 }
 
-# wait_healthz URL PID: waits up to 10 s for GET /healthz to return 200.
+# wait_healthz URL PID [LOG]: waits up to 10 s for GET /healthz to return 200.
 # Fails early when the process exits.
+# With LOG, it also waits for the server to log that it listens on URL's
+# address: another test's server on the same port would answer /healthz
+# too, while this one is still starting and about to find the port taken.
 wait_healthz() {
-	local url=$1 pid=$2 i
+	local url=$1 pid=$2 log=${3:-} i
 
 	for i in $(seq 100); do
 		kill -0 "$pid" 2>/dev/null || return 1
-		if curl -sf -m 1 -o /dev/null "$url/healthz"; then
+		if { [ -z "$log" ] || grep -qF "Listening on ${url#http://} " "$log"; } &&
+			curl -sf -m 1 -o /dev/null "$url/healthz"; then
 			return 0
 		fi
 		sleep 0.1
@@ -66,9 +70,11 @@ api_start() {
 		SERVER_OUT="$TEST_DIR/serve$server_count.out"
 		SERVER_LOG="$TEST_DIR/serve$server_count.log"
 		port=$(random_port)
-		"$CTIHUB_BIN" serve --listen "127.0.0.1:$port" "$@" >"$SERVER_OUT" 2>"$SERVER_LOG" &
+		# At log level INFO, so that the server logs where it listens.
+		env -u CTIHUB_LOG_LEVEL "$CTIHUB_BIN" serve --listen "127.0.0.1:$port" "$@" \
+			>"$SERVER_OUT" 2>"$SERVER_LOG" &
 		pid=$!
-		if wait_healthz "http://127.0.0.1:$port" "$pid"; then
+		if wait_healthz "http://127.0.0.1:$port" "$pid" "$SERVER_LOG"; then
 			SERVER_PID=$pid
 			API_URL="http://127.0.0.1:$port"
 			keep_admin_token
