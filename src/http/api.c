@@ -88,14 +88,6 @@ struct api_shared_reads {
 	atomic_bool stop;
 };
 
-static uint64_t monotonic_ns(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
-}
-
 /* Ends ts's shared transaction, if any; the caller holds ts->lock. */
 static void end_shared_read(struct thread_store *ts)
 {
@@ -195,7 +187,7 @@ struct store *api_store_shared_read(struct http_request *req, struct http_respon
 	ts->locked = true;
 	/* Read before the transaction begins: a write request that ends in
 	 * between is then in the snapshot and also ends it next time. */
-	now = monotonic_ns();
+	now = time_monotonic_ns();
 	writes = http_write_count(req);
 	/* A write in the last lookup (an audit entry without the audit
 	 * writer) ends the transaction under the flag. */
@@ -240,7 +232,7 @@ static void *janitor_main(void *arg)
 		uint64_t now;
 
 		nanosleep(&period, NULL);
-		now = monotonic_ns();
+		now = time_monotonic_ns();
 		pthread_mutex_lock(&registry_lock);
 		for (struct thread_store *ts = registry; ts; ts = ts->next) {
 			if (!atomic_load(&ts->open) || pthread_mutex_trylock(&ts->lock) != 0)

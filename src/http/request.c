@@ -49,6 +49,7 @@
 #include "http/http_internal.h"
 #include "util/alloc.h"
 #include "util/log.h"
+#include "util/timeutil.h"
 
 /* A body buffer larger than this is freed after its request instead of
  * being kept for the connection's next request. */
@@ -97,14 +98,6 @@ struct conn {
 	size_t bytes;
 	char log_note[64];
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* Writes 12 hex digits. Multiplying the counter by an odd constant modulo
  * 2^48 is a bijection, so ids stay unique for 2^48 requests while
@@ -179,7 +172,7 @@ void *http_on_uri(void *cls, const char *uri, struct MHD_Connection *mhd)
 		return NULL;
 
 	c->state = CONN_STARTED;
-	c->started_ns = now_ns();
+	c->started_ns = time_monotonic_ns();
 	http_metrics_start(s->metrics);
 	memset(&c->req, 0, sizeof(c->req));
 	make_request_id(s, c->req.request_id);
@@ -545,7 +538,7 @@ void http_on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
 
 	if (!c)
 		return;
-	elapsed = now_ns() - c->started_ns;
+	elapsed = time_monotonic_ns() - c->started_ns;
 	if (log_enabled(LOG_INFO))
 		log_request(c, elapsed, toe);
 	if (c->status != 0)

@@ -73,6 +73,20 @@ static void *checkpoint_main(void *arg)
 #define WAL_RESERVE_PER_INPUT_BYTE 8
 #define WAL_RESERVE_MAX ((uint64_t)512 << 20)
 
+/* Opens the WAL file of the database at db_path for writing; -1 when it
+ * cannot. */
+static int open_wal(const char *db_path)
+{
+	size_t len = strlen(db_path) + sizeof("-wal");
+	char *wal = xmalloc(len);
+	int fd;
+
+	snprintf(wal, len, "%s-wal", db_path);
+	fd = open(wal, O_RDWR | O_CLOEXEC);
+	free(wal);
+	return fd;
+}
+
 /* Reserves disk blocks for the WAL beyond its end without changing its
  * size, so that the writer's appends do not allocate blocks one page at a
  * time, and returns how many bytes. Best effort: without a reservation
@@ -80,15 +94,11 @@ static void *checkpoint_main(void *arg)
 static uint64_t reserve_wal(const char *db_path, uint64_t input_bytes)
 {
 	uint64_t bytes = input_bytes * WAL_RESERVE_PER_INPUT_BYTE;
-	size_t len = strlen(db_path) + sizeof("-wal");
-	char *wal = xmalloc(len);
 	int fd;
 
 	if (bytes > WAL_RESERVE_MAX)
 		bytes = WAL_RESERVE_MAX;
-	snprintf(wal, len, "%s-wal", db_path);
-	fd = bytes > 0 ? open(wal, O_RDWR | O_CLOEXEC) : -1;
-	free(wal);
+	fd = bytes > 0 ? open_wal(db_path) : -1;
 	if (fd < 0)
 		return 0;
 	if (fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)bytes) != 0)
@@ -104,15 +114,9 @@ static uint64_t reserve_wal(const char *db_path, uint64_t input_bytes)
  * appending meanwhile. */
 static void release_wal(struct store *st, uint64_t reserved)
 {
-	const char *db_path = sqlite3_db_filename(st->db, "main");
-	size_t len = strlen(db_path) + sizeof("-wal");
-	char *wal = xmalloc(len);
+	int fd = open_wal(sqlite3_db_filename(st->db, "main"));
 	struct stat info;
-	int fd;
 
-	snprintf(wal, len, "%s-wal", db_path);
-	fd = open(wal, O_RDWR | O_CLOEXEC);
-	free(wal);
 	if (fd < 0)
 		return;
 	if (sqlite3_get_autocommit(st->db) &&

@@ -116,6 +116,14 @@ int64_t time_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+uint64_t time_monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* Reads the end of an ISO 8601 time: nothing or "Z" for UTC, or an
  * offset "+01:00", "-0530" or "+01", into seconds east of UTC. */
 static bool parse_zone(const char *s, long *offset)

@@ -15,6 +15,8 @@
 int64_t time_now(void);
 /* Milliseconds on a monotonic clock, for rate limits and durations. */
 int64_t time_now_ms(void);
+/* Nanoseconds on a monotonic clock, for short durations. */
+uint64_t time_monotonic_ns(void);
 /* Parses an ISO 8601 time such as "2026-12-04T20:15:17Z" or
  * "2026-12-04T21:15:17+01:00" (the time of day and the zone optional; no
  * zone means UTC), or a plain Unix time. */
