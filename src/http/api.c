@@ -51,13 +51,15 @@ const size_t api_route_count = sizeof(api_routes) / sizeof(api_routes[0]);
 
 /*
  * Each worker thread has its own store handle. Indicator lookups on it
- * share one read transaction for up to api_app.shared_read_ns (1 ms
- * unless CTIHUB_SHARED_READ_MS sets another value), because
- * starting and ending a transaction (locks on the WAL index, a check of
- * the file size) cost about a tenth of a lookup. A shared transaction
- * sees what was committed when it began, so it is not reused once this
- * server has handled a write request since then, and other processes'
- * changes, such as a token revoked with the CLI, show within that age.
+ * share one read transaction for up to api_app.shared_read_ns: 1 ms
+ * unless CTIHUB_SHARED_READ_MS sets another value. Starting and ending a
+ * transaction (locks on the WAL index, a check of the file size) cost
+ * about a tenth of a lookup, as measured on the benchmark's database.
+ *
+ * A shared transaction sees what was committed when it began. So it is
+ * not reused once this server has handled a write request since then.
+ * Other processes' changes, such as a token revoked with the CLI, show
+ * within that age.
  *
  * Every other use of the handle first ends the shared transaction
  * (api_store). The janitor thread (api_shared_reads_start) ends those of
@@ -88,7 +90,7 @@ struct api_shared_reads {
 	atomic_bool stop;
 };
 
-/* Ends ts's shared transaction, if any; the caller holds ts->lock. */
+/* Ends ts's shared transaction, if one is open. The caller holds ts->lock. */
 static void end_shared_read(struct thread_store *ts)
 {
 	if (atomic_load(&ts->open)) {
@@ -220,7 +222,7 @@ void api_store_shared_read_done(struct http_request *req)
 
 /* Ends the shared transactions that have outlived their age: those of
  * threads that have had no lookup since. A thread busy with a request is
- * skipped; it checks the age itself. */
+ * skipped, because it checks the age itself. */
 static void *janitor_main(void *arg)
 {
 	struct api_shared_reads *sr = arg;

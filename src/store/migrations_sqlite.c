@@ -282,8 +282,8 @@ const char *const sqlite_migrations[] = {
 	 * below), so that appending to it does not make every reader of this
 	 * file drop its page cache. Ids and hashes move unchanged, so the
 	 * chain still verifies. The two files do not commit atomically
-	 * together; should the copy commit and this file not, the next run
-	 * copies again and OR IGNORE skips the rows already there. */
+	 * together. Should the copy commit and this file not, the next open
+	 * copies again, and OR IGNORE skips the rows already there. */
 	("INSERT OR IGNORE INTO audit.audit_log SELECT * FROM main.audit_log;"
 	 "DROP TABLE main.audit_log;"),
 };

@@ -73,8 +73,8 @@ static void *checkpoint_main(void *arg)
 #define WAL_RESERVE_PER_INPUT_BYTE 8
 #define WAL_RESERVE_MAX ((uint64_t)512 << 20)
 
-/* Opens the WAL file of the database at db_path for writing; -1 when it
- * cannot. */
+/* Opens the WAL file of the database at db_path for writing. Returns the
+ * descriptor, or -1 when the open fails. */
 static int open_wal(const char *db_path)
 {
 	size_t len = strlen(db_path) + sizeof("-wal");
@@ -109,9 +109,10 @@ static uint64_t reserve_wal(const char *db_path, uint64_t input_bytes)
 
 /* Frees what is left of the reservation past the WAL's end. When another
  * connection keeps the WAL open, as a running server does, the file
- * outlives the ingest and would otherwise hold the blocks. Truncating to
- * the current size frees them; the write lock keeps any other writer from
- * appending meanwhile. */
+ * outlives the ingest and would otherwise hold the blocks. The write lock
+ * keeps any other writer from appending while the file is truncated.
+ * NOTE: truncating to the current size freed the blocks on ext4 here;
+ * another file system may keep them until the WAL is deleted. */
 static void release_wal(struct store *st, uint64_t reserved)
 {
 	int fd = open_wal(sqlite3_db_filename(st->db, "main"));

@@ -35,8 +35,9 @@ random_port() {
 # wait_healthz URL PID [LOG]: waits up to 10 s for GET /healthz to return 200.
 # Fails early when the process exits.
 # With LOG, it also waits for the server to log that it listens on URL's
-# address: another test's server on the same port would answer /healthz
-# too, while this one is still starting and about to find the port taken.
+# address. Another test's server on the same port would also return 200
+# for /healthz while this one is still starting and has yet to find the
+# port taken.
 wait_healthz() {
 	local url=$1 pid=$2 log=${3:-} i
 

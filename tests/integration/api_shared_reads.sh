@@ -22,8 +22,8 @@ TOKEN=$(api_token alice)
 
 # ---- a lookup returns the writes replied to before it ---------------------
 # Each round first makes a lookup fail, which leaves a shared transaction
-# open on one of the two threads, then creates the indicator and looks it
-# up again on a new connection, which either thread may serve.
+# open on one of the two threads. Then it creates the indicator and looks
+# it up again on a new connection, which either thread may serve.
 stale=0
 for i in $(seq 20); do
 	domain="shared-read-$i.example"
