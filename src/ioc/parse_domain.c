@@ -176,31 +176,78 @@ static enum ch_code check_labels(const char *name, size_t len, struct ioc_reason
 	return CH_OK;
 }
 
+/* Returns whether the list itself names the last label tld. Results are
+ * kept per thread in a small direct-mapped cache, because a feed has few
+ * distinct last labels and the lookup cost as much as the rest of
+ * check_suffix. The list is loaded once per process, so a cached result
+ * stays valid. */
+#define TLD_CACHE_SLOTS 64
+#define TLD_CACHE_LABEL 24
+
+static _Thread_local struct {
+	char label[TLD_CACHE_LABEL]; /* "" in an unused slot */
+	bool listed;
+} tld_cache[TLD_CACHE_SLOTS];
+
+static bool tld_listed(const psl_ctx_t *ctx, const char *tld)
+{
+	size_t len = strlen(tld);
+	unsigned hash = 0;
+
+	if (len >= TLD_CACHE_LABEL)
+		return psl_is_public_suffix2(ctx, tld, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE);
+	for (size_t i = 0; i < len; i++)
+		hash = hash * 31 + (unsigned char)tld[i];
+	hash %= TLD_CACHE_SLOTS;
+	if (strcmp(tld_cache[hash].label, tld) != 0) {
+		tld_cache[hash].listed =
+			psl_is_public_suffix2(ctx, tld, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE);
+		memcpy(tld_cache[hash].label, tld, len + 1);
+	}
+	return tld_cache[hash].listed;
+}
+
+/*
+ * Checks name, which has two labels or more, against the Public Suffix List
+ * and writes its registrable domain when registrable is non-NULL. A name is
+ * rejected when its public suffix is not on the list itself but only
+ * matches the list's implicit "*" rule ("invoice.pdf"), and when it is an
+ * ICANN public suffix itself ("co.uk").
+ *
+ * psl_registrable_domain walks the labels from the left and stops at the
+ * longest public suffix, so one call finds both the registrable domain and
+ * that suffix. Only a suffix of one label can match the implicit rule: a
+ * longer one is public only by a rule of the list. So at most one more
+ * lookup is needed, for the last label, where checking each condition on
+ * its own took three.
+ */
+static enum ch_code check_suffix(const char *name, const char *tld, char *registrable,
+				 struct ioc_reason *reason)
+{
+	const psl_ctx_t *ctx = get_psl();
+	const char *r = psl_registrable_domain(ctx, name);
+	const char *suffix = r ? strchr(r, '.') + 1 : name;
+
+	if (suffix == tld && !tld_listed(ctx, tld))
+		return ioc_reject(reason, "'%s' is not a known public suffix", tld);
+	if (!r) {
+		if (psl_is_public_suffix2(ctx, name, PSL_TYPE_ICANN))
+			return ioc_reject(reason, "'%s' is a public suffix, not a registrable domain",
+					  name);
+		/* A name that is itself a private-section suffix
+		 * (blogspot.com) is registrable as a whole. */
+		r = name;
+	}
+	if (registrable)
+		memcpy(registrable, r, strlen(r) + 1);
+	return CH_OK;
+}
+
 /*
  * Canonicalises a domain name into out (IOC_DOMAIN_MAX bytes) and, when
  * registrable is non-NULL, writes its registrable domain. Also used for the
  * domain part of email addresses and for URL hosts.
  */
-
-/* True when some suffix of name, from its last label leftwards, is a rule
- * on the public suffix list itself rather than the implicit "*" rule. The
- * list has no rule for some country codes alone ("za") but has rules under
- * them ("co.za"), so checking only the last label is not enough. */
-static bool has_listed_suffix(const psl_ctx_t *ctx, const char *name, const char *tld)
-{
-	const char *suffix = tld;
-
-	for (;;) {
-		if (psl_is_public_suffix2(ctx, suffix, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE))
-			return true;
-		if (suffix == name)
-			return false;
-		suffix -= 2; /* step over the dot before the current suffix */
-		while (suffix > name && suffix[-1] != '.')
-			suffix--;
-	}
-}
-
 static enum ch_code canonical_domain(const char *value, size_t len, char *out, size_t *out_len,
 				     char *registrable, uint32_t *warnings,
 				     struct ioc_reason *reason)
@@ -232,22 +279,9 @@ static enum ch_code canonical_domain(const char *value, size_t len, char *out, s
 		if (registrable)
 			memcpy(registrable, p, (size_t)(out + n - p) + 1);
 	} else {
-		const psl_ctx_t *ctx = get_psl();
-
-		if (!has_listed_suffix(ctx, out, tld))
-			return ioc_reject(reason, "'%s' is not a known public suffix", tld);
-		if (psl_is_public_suffix2(ctx, out, PSL_TYPE_ICANN))
-			return ioc_reject(reason, "'%s' is a public suffix, not a registrable domain",
-					  out);
-		if (registrable) {
-			/* A name that is itself a private-section suffix
-			 * (blogspot.com) is registrable as a whole. */
-			const char *r = psl_registrable_domain(ctx, out);
-
-			if (!r)
-				r = out;
-			memcpy(registrable, r, strlen(r) + 1);
-		}
+		rc = check_suffix(out, tld, registrable, reason);
+		if (rc != CH_OK)
+			return rc;
 	}
 	if (warnings && special >= 0)
 		*warnings |= special_names[special].warning;

@@ -198,6 +198,8 @@ static void test_domain_invalid(void **state)
 		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com",
 		  "the maximum is 63" },
 		{ "charge-07.06.2020.doc", "'doc' is not a known public suffix" },
+		{ "x.za", "'za' is not a known public suffix" },
+		{ "bar.ck", "'bar.ck' is a public suffix" },
 	};
 
 	(void)state;
@@ -231,6 +233,10 @@ static void test_registrable_domain(void **state)
 		{ "www.nasproje.com", "nasproje.com" },
 		{ "407.cd.gov.mn", "cd.gov.mn" },
 		{ "evil.github.io", "evil.github.io" },
+		{ "y.x.co.za", "x.co.za" },
+		{ "a.bar.ck", "a.bar.ck" },                     /* rule *.ck */
+		{ "foo.www.ck", "www.ck" },                     /* rule !www.ck */
+		{ "x.city.kawasaki.jp", "city.kawasaki.jp" }, /* !city.kawasaki.jp */
 		{ "hxxps://www[.]evil[.]com/x", "evil.com" },
 		{ "john@mail.evil.co.jp", "evil.co.jp" },
 		{ "1.2.3.4", "" },
