@@ -38,8 +38,8 @@ struct ingest_run {
 	struct batch batches[2];
 	struct store_linked_ids *linked; /* ids written by earlier batches */
 	struct batch *filling; /* the batch the reader adds to */
-	size_t cap;
-	size_t limit;          /* hand over at this count: smaller for the first batch */
+	size_t cap;            /* values per batch at most */
+	size_t early;          /* hand over at this count when the writer is idle */
 
 	/* Hand-over to the writer thread, guarded by lock. */
 	pthread_t writer;
@@ -48,6 +48,7 @@ struct ingest_run {
 	pthread_cond_t changed;
 	struct batch *pending;  /* given to the writer, not yet stored */
 	bool quit;
+	bool writer_idle;       /* waiting for a batch; also read without lock */
 	enum ch_code writer_rc; /* first failure of the writer */
 	struct ch_error writer_err;
 };
@@ -63,8 +64,9 @@ enum ch_code run_open_report(struct ingest_run *run, struct ch_error *err);
 enum ch_code batch_init(struct ingest_run *run, struct ch_error *err);
 /* Stops the writer thread and frees the batches. */
 void batch_free(struct ingest_run *run);
-/* Adds a parsed indicator; hands the batch to the writer when it is full.
- * Returns the writer's error when an earlier batch failed. */
+/* Adds a parsed indicator; hands the batch to the writer when it is full,
+ * or earlier when the writer is idle. Returns the writer's error when an
+ * earlier batch failed. */
 enum ch_code batch_add(struct ingest_run *run, const struct ioc *ioc, struct ch_error *err);
 /* Hands the filling batch to the writer (even an empty one, which commits
  * an open transaction) and waits until everything is stored. */
