@@ -167,8 +167,10 @@ static enum ch_code hand_over(struct ingest_run *run, struct ch_error *err)
 	enum ch_code rc;
 
 	/* Sorting here, on the reader's thread, takes that work off the
-	 * writer, which is the slower of the two. */
-	store_sightings_sort(run->filling->sightings, run->filling->count);
+	 * writer, which is the slower of the two. An idle writer sorts the
+	 * batch itself, so that the reader goes on parsing. */
+	if (!__atomic_load_n(&run->writer_idle, __ATOMIC_RELAXED))
+		store_sightings_sort(run->filling->sightings, run->filling->count);
 
 	if (!run->writer_started) {
 		/* No thread could be started: store in this thread instead. */
