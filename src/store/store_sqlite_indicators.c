@@ -133,6 +133,20 @@ static int compare_entries(const void *a, const void *b)
 	return strcmp(x->sighting->value + 15, y->sighting->value + 15);
 }
 
+/* The order of a sort: by (type, value), and equal values by their place
+ * in the batch, which is the order they were read in, whatever qsort does
+ * with ties. */
+static int compare_sort(const void *a, const void *b)
+{
+	const struct sort_entry *x = a;
+	const struct sort_entry *y = b;
+	int c = compare_entries(a, b);
+
+	if (c != 0)
+		return c;
+	return x->sighting < y->sighting ? -1 : x->sighting > y->sighting;
+}
+
 /* Binds the parameters of the updates: ?1 type, ?2 value, ?4 seen, ?5
  * sightings in this batch, ?6 TLP, ?7 confidence, ?8 warning bits, ?9
  * warning list. ?3 is left to the caller. */
@@ -214,25 +228,46 @@ static enum ch_code link_range(struct store *st, int64_t report_id, int64_t firs
 void store_sightings_sort(struct store_sighting *batch, size_t count)
 {
 	struct sort_entry *order;
-	struct store_sighting *sorted;
 
 	if (count < 2)
 		return;
 	order = xreallocarray(NULL, count, sizeof(*order));
 	for (size_t i = 0; i < count; i++)
 		set_sort_keys(&order[i], &batch[i]);
-	qsort(order, count, sizeof(*order), compare_entries);
+	qsort(order, count, sizeof(*order), compare_sort);
 
 	/* The runs of equal values are marked here too, because this runs
 	 * on the ingest's reader thread, which has time to spare. */
-	sorted = xreallocarray(NULL, count, sizeof(*sorted));
 	for (size_t i = 0; i < count; i++) {
-		sorted[i] = *order[i].sighting;
-		sorted[i].sorted = true;
-		sorted[i].repeat = i > 0 && compare_entries(&order[i - 1], &order[i]) == 0;
+		size_t from = (size_t)(order[i].sighting - batch);
+
+		batch[from].sorted = true;
+		batch[from].repeat = i > 0 && compare_entries(&order[i - 1], &order[i]) == 0;
 	}
-	memcpy(batch, sorted, count * sizeof(*batch));
-	free(sorted);
+
+	/* Moves each sighting to its place in the batch itself, one cycle of
+	 * the permutation at a time, instead of through a sorted copy: for a
+	 * batch of 375,000 that copy took 30 MB. A placed entry is marked by
+	 * a NULL sighting. */
+	for (size_t i = 0; i < count; i++) {
+		struct store_sighting first;
+		size_t to = i;
+
+		if (!order[i].sighting)
+			continue;
+		first = batch[i];
+		for (;;) {
+			size_t from = (size_t)(order[to].sighting - batch);
+
+			order[to].sighting = NULL;
+			if (from == i) {
+				batch[to] = first;
+				break;
+			}
+			batch[to] = batch[from];
+			to = from;
+		}
+	}
 	free(order);
 }
 
@@ -393,7 +428,7 @@ enum ch_code store_sightings_add(struct store *st, int64_t report_id,
 			sorted = false;
 	}
 	if (!sorted)
-		qsort(order, count, sizeof(*order), compare_entries);
+		qsort(order, count, sizeof(*order), compare_sort);
 
 	for (size_t i = 0; i < count;) {
 		const struct store_sighting *s = order[i].sighting;
@@ -406,6 +441,10 @@ enum ch_code store_sightings_add(struct store *st, int64_t report_id,
 					       : compare_entries(&order[i], &order[j]) == 0))
 			j++;
 		row.count = (int)(j - i);
+		/* Spellings of one value can differ in their warnings (host bits
+		 * of a CIDR), and the store keeps those of the latest sighting,
+		 * as an update by a later batch does. */
+		row.sighting = order[j - 1].sighting;
 		if (linked)
 			row.hash = s->hash ? s->hash
 					   : store_linked_ids_hash(s->type, s->value, s->value_len);

@@ -62,4 +62,17 @@ kill "$holder" 2>/dev/null
 wait "$holder" 2>/dev/null
 check_eq "integrity after the reservation" ok "$(sql 'PRAGMA integrity_check')"
 
+# Spellings of one CIDR differ in the host-bits warning (64). The latest
+# sighting's warnings are kept, whatever the batches: within one batch as
+# across batches. 10.0.0.0/8 is private (1) and 192.0.2.0/24 documentation
+# (8) as well.
+printf '%s\n' 10.1.2.3/8 192.0.2.0/24 10.0.0.0/8 192.0.2.7/24 >"$TEST_DIR/spellings.txt"
+for size in 1 2 4; do
+	db="$TEST_DIR/spellings-$size.db"
+	ctihub --db "$db" init >/dev/null
+	ctihub --db "$db" ingest --format list --batch-size "$size" "$TEST_DIR/spellings.txt" >/dev/null
+	check_eq "latest spelling's warnings, batches of $size" "1 72" \
+		"$(sqlite3 "$db" "SELECT group_concat(warnings, ' ') FROM (SELECT warnings FROM indicators ORDER BY value)")"
+done
+
 finish

@@ -3,7 +3,8 @@
  * temporary database opened by two handles, as two server threads or a
  * server and the CLI would. They cover the token cache (a revocation
  * through either handle and an expiry apply at the next lookup) and audit
- * batches (order, hash chain, and several batches in a row).
+ * batches (order, hash chain, and several batches in a row). The sort of
+ * an ingest batch is tested on its own.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -168,6 +169,60 @@ static void test_audit_batch_chain(void **state)
 	assert_int_equal(bad_id, 0);
 }
 
+/* Sorts 5,000 sightings of 300 values, of two types, in a shuffled order.
+ * The seen field is each sighting's place before the sort. */
+static void test_sightings_sort(void **state)
+{
+	enum { COUNT = 5000, VALUES = 300 };
+	static char names[VALUES][40];
+	struct store_sighting *batch = calloc(COUNT, sizeof(*batch));
+	unsigned seed = 7;
+
+	(void)state;
+	for (int v = 0; v < VALUES; v++)
+		snprintf(names[v], sizeof(names[v]), "%s%d.example.com", v % 3 ? "host-" : "",
+			 v * 7919 % 1000);
+	for (int i = 0; i < COUNT; i++) {
+		int v = (int)(rand_r(&seed) % VALUES);
+
+		batch[i].type = v % 2 ? IOC_DOMAIN : IOC_URL;
+		batch[i].value = names[v];
+		batch[i].value_len = strlen(names[v]);
+		batch[i].seen = i;
+	}
+	store_sightings_sort(batch, COUNT);
+
+	for (int i = 0; i < COUNT; i++) {
+		assert_true(batch[i].sorted);
+		if (i == 0) {
+			assert_false(batch[i].repeat);
+			continue;
+		}
+		const struct store_sighting *a = &batch[i - 1];
+		const struct store_sighting *b = &batch[i];
+		int cmp = strcmp(a->value, b->value);
+
+		if (a->type != b->type)
+			cmp = a->type < b->type ? -1 : 1;
+
+		assert_true(cmp <= 0);
+		assert_int_equal(b->repeat, cmp == 0);
+		/* Equal values keep the order in which they were read. */
+		if (cmp == 0)
+			assert_true(a->seen < b->seen);
+	}
+
+	/* Every sighting is still there once. */
+	bool *found = calloc(COUNT, sizeof(*found));
+
+	for (int i = 0; i < COUNT; i++) {
+		assert_false(found[batch[i].seen]);
+		found[batch[i].seen] = true;
+	}
+	free(found);
+	free(batch);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -179,6 +234,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_token_cache_other_hash, setup_store,
 						teardown_store),
 		cmocka_unit_test_setup_teardown(test_audit_batch_chain, setup_store, teardown_store),
+		cmocka_unit_test(test_sightings_sort),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
