@@ -3,9 +3,12 @@
  */
 #include "ingest/batch.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "store/store.h"
 #include "util/alloc.h"
@@ -18,10 +21,15 @@
 
 /* The smallest batch that the reader hands to an idle writer. A full batch
  * takes the reader about 0.3 s on the benchmark machine, and the writer
- * would wait that long at the start. Handed over early, each batch holds
+ * would wait that long at the start. Handed over early, each batch contains
  * what the reader parsed while the writer stored the one before, so the
  * batches grow to the cap, and the small early commits are cheap. */
 #define EARLY_BATCH_SIZE 40000
+
+/* Every commit rewrites most pages of the unique index, however few values
+ * it holds. So near the end of the input, batches grow by up to half the
+ * cap when that saves a commit. */
+#define LAST_BATCH_EXTRA 2
 
 static void batch_setup(struct batch *b, size_t cap)
 {
@@ -106,8 +114,10 @@ enum ch_code batch_init(struct ingest_run *run, struct ch_error *err)
 	run->cap = run->opt->batch_size ? run->opt->batch_size : DEFAULT_BATCH_SIZE;
 	/* A batch size given by the caller is kept exactly. */
 	run->early = run->opt->batch_size ? run->cap : EARLY_BATCH_SIZE;
-	batch_setup(&run->batches[0], run->cap);
-	batch_setup(&run->batches[1], run->cap);
+	run->cap_last = run->opt->batch_size ? run->cap : run->cap + run->cap / LAST_BATCH_EXTRA;
+	run->target = run->cap;
+	batch_setup(&run->batches[0], run->cap_last);
+	batch_setup(&run->batches[1], run->cap_last);
 	run->filling = &run->batches[0];
 	run->linked = store_linked_ids_new();
 	run->pending = NULL;
@@ -193,6 +203,27 @@ static enum ch_code hand_over(struct ingest_run *run, struct ch_error *err)
 	return rc;
 }
 
+/* Returns the count at which to hand over the filling batch, which has
+ * count values: the cap, or more when the rest of the input then needs one
+ * batch fewer. The rest is estimated from the bytes per value so far, and
+ * the remaining batches share it in equal parts of at most cap_last. */
+static size_t hand_over_at(const struct ingest_run *run, size_t count)
+{
+	size_t values = run->summary->values;
+	double total, with_cap, with_last;
+
+	if (run->cap_last == run->cap || values == 0 || run->pos == 0)
+		return run->cap;
+	total = (double)count;
+	if (run->pos < run->len)
+		total += (double)(run->len - run->pos) * (double)values / (double)run->pos;
+	with_cap = ceil(total / (double)run->cap);
+	with_last = ceil(total / (double)run->cap_last);
+	if (with_last >= with_cap)
+		return run->cap;
+	return (size_t)ceil(total / with_last);
+}
+
 enum ch_code batch_add(struct ingest_run *run, const struct ioc *ioc, struct ch_error *err)
 {
 	struct batch *b = run->filling;
@@ -220,9 +251,13 @@ enum ch_code batch_add(struct ingest_run *run, const struct ioc *ioc, struct ch_
 	if (ioc->warnings)
 		run->summary->warned++;
 
-	if (b->count == run->cap ||
-	    (b->count >= run->early && __atomic_load_n(&run->writer_idle, __ATOMIC_RELAXED)))
+	if (b->count == run->cap)
+		run->target = hand_over_at(run, b->count);
+	if (b->count >= run->target || b->count == run->cap_last ||
+	    (b->count >= run->early && __atomic_load_n(&run->writer_idle, __ATOMIC_RELAXED))) {
+		run->target = run->cap;
 		return hand_over(run, err);
+	}
 	return CH_OK;
 }
 
@@ -243,6 +278,18 @@ enum ch_code batch_finish(struct ingest_run *run, struct ch_error *err)
 	rc = wait_writer(run, err);
 	pthread_mutex_unlock(&run->lock);
 	return rc;
+}
+
+void run_release_input(struct ingest_run *run, size_t upto)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t end = upto / page * page;
+
+	if (!run->mapped || end <= run->released)
+		return;
+	/* The mapping starts on a page boundary, so end is one too. */
+	(void)madvise((char *)run->data + run->released, end - run->released, MADV_DONTNEED);
+	run->released = end;
 }
 
 void run_invalid(struct ingest_run *run, size_t line, const char *value, size_t len,

@@ -31,6 +31,8 @@ struct ingest_run {
 	const char *name;
 	const char *data;      /* the whole input, which the report's hash covers */
 	size_t len;
+	bool mapped;           /* data is a private file mapping that may be dropped */
+	size_t released;       /* bytes of data dropped from memory so far */
 	int64_t report_id;
 	bool in_transaction;   /* the store has a write transaction open */
 	bool bulk;             /* store_bulk_begin succeeded */
@@ -38,8 +40,11 @@ struct ingest_run {
 	struct batch batches[2];
 	struct store_linked_ids *linked; /* ids written by earlier batches */
 	struct batch *filling; /* the batch the reader adds to */
-	size_t cap;            /* values per batch at most */
+	size_t cap;            /* values per batch, unless the rest needs fewer batches */
+	size_t cap_last;       /* values per batch at most */
+	size_t target;         /* hand over at this count: cap, or more near the end */
 	size_t early;          /* hand over at this count when the writer is idle */
+	size_t pos;            /* bytes of data read so far, as the reader last set it */
 
 	/* Hand-over to the writer thread, guarded by lock. */
 	pthread_t writer;
@@ -71,6 +76,11 @@ enum ch_code batch_add(struct ingest_run *run, const struct ioc *ioc, struct ch_
 /* Hands the filling batch to the writer (even an empty one, which commits
  * an open transaction) and waits until everything is stored. */
 enum ch_code batch_finish(struct ingest_run *run, struct ch_error *err);
+
+/* Drops the pages of a mapped input before offset upto from memory, which
+ * the reader calls for what it has read. The kernel reads them again from
+ * the file if they are touched. Does nothing for an input in memory. */
+void run_release_input(struct ingest_run *run, size_t upto);
 
 /* Reports a value that does not parse, through the caller's callback. */
 void run_invalid(struct ingest_run *run, size_t line, const char *value, size_t len,

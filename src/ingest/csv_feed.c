@@ -198,6 +198,7 @@ enum ch_code ingest_csv(struct ingest_run *run, const char *data, size_t len,
 			run_invalid(run, 0, "", 0, rec_err.message);
 			continue;
 		}
+		run->pos = reader.pos;
 		rc = ingest_record(run, &plan, &rec, ioc, err);
 		if (rc != CH_OK)
 			break;
@@ -206,6 +207,7 @@ enum ch_code ingest_csv(struct ingest_run *run, const char *data, size_t len,
 			if (run->opt->on_progress_cb)
 				run->opt->on_progress_cb(run->opt->ctx, reader.pos, len);
 			next_progress = reader.pos + PROGRESS_STEP;
+			run_release_input(run, reader.pos);
 			if (run_stopped(run)) {
 				rc = ch_fail(err, CH_INTERRUPTED, "ingest of %s interrupted at line %zu",
 					     run->name, rec.line);

@@ -127,12 +127,14 @@ enum ch_code run_open_report(struct ingest_run *run, struct ch_error *err)
 				   &run->summary->report_existed, err);
 }
 
-enum ch_code ingest_buffer(struct store *st, const char *name, const char *data, size_t len,
-			   const struct ingest_options *opt, struct ingest_summary *summary,
-			   struct ch_error *err)
+/* Ingests data. When mapped is true, data is a private read-only file
+ * mapping, whose pages the readers may drop once read. */
+static enum ch_code ingest_data(struct store *st, const char *name, const char *data, size_t len,
+				bool mapped, const struct ingest_options *opt,
+				struct ingest_summary *summary, struct ch_error *err)
 {
 	struct ingest_run run = { .store = st, .opt = opt, .summary = summary, .name = name,
-				  .data = data, .len = len };
+				  .data = data, .len = len, .mapped = mapped };
 	enum ch_code rc;
 
 	memset(summary, 0, sizeof(*summary));
@@ -179,6 +181,13 @@ out:
 	if (run.in_transaction)
 		store_rollback(st);
 	return rc;
+}
+
+enum ch_code ingest_buffer(struct store *st, const char *name, const char *data, size_t len,
+			   const struct ingest_options *opt, struct ingest_summary *summary,
+			   struct ch_error *err)
+{
+	return ingest_data(st, name, data, len, false, opt, summary, err);
 }
 
 /* Copies standard input into an anonymous temporary file so it can be
@@ -261,7 +270,8 @@ enum ch_code ingest_path(struct store *st, const char *path, const struct ingest
 		}
 		madvise(map, (size_t)sb.st_size, MADV_SEQUENTIAL);
 	}
-	rc = ingest_buffer(st, name, map ? map : "", (size_t)sb.st_size, opt, summary, err);
+	rc = ingest_data(st, name, map ? map : "", (size_t)sb.st_size, map != NULL, opt, summary,
+			 err);
 
 out:
 	if (map)

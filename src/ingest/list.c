@@ -41,6 +41,7 @@ enum ch_code ingest_list(struct ingest_run *run, const char *data, size_t len,
 			run_invalid(run, line_no, line + start, end - start, parse_err.message);
 			continue;
 		}
+		run->pos = pos;
 		rc = batch_add(run, ioc, err);
 		if (rc != CH_OK)
 			break;
@@ -49,6 +50,7 @@ enum ch_code ingest_list(struct ingest_run *run, const char *data, size_t len,
 			if (run->opt->on_progress_cb)
 				run->opt->on_progress_cb(run->opt->ctx, pos, len);
 			next_progress = pos + PROGRESS_STEP;
+			run_release_input(run, pos);
 			if (run_stopped(run)) {
 				rc = ch_fail(err, CH_INTERRUPTED, "ingest of %s interrupted at line %zu",
 					     run->name, line_no);
