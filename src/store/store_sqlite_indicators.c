@@ -126,10 +126,12 @@ static int compare_entries(const void *a, const void *b)
 		return x->key < y->key ? -1 : 1;
 	if (x->key2 != y->key2)
 		return x->key2 < y->key2 ? -1 : 1;
-	/* Equal keys mean equal types and equal first fifteen bytes, and a
-	 * value shorter than that is then equal to the other one. */
+	/* Equal keys mean equal types and equal first fifteen bytes. A value
+	 * of fifteen bytes or fewer is then a prefix of the other one, or the
+	 * same value. */
 	if (x->sighting->value_len <= 15 || y->sighting->value_len <= 15)
-		return 0;
+		return (x->sighting->value_len > y->sighting->value_len) -
+		       (x->sighting->value_len < y->sighting->value_len);
 	return strcmp(x->sighting->value + 15, y->sighting->value + 15);
 }
 

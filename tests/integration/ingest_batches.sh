@@ -62,6 +62,19 @@ kill "$holder" 2>/dev/null
 wait "$holder" 2>/dev/null
 check_eq "integrity after the reservation" ok "$(sql 'PRAGMA integrity_check')"
 
+# The batch sort compares the first 15 bytes of two values as integers. A
+# value of exactly 15 bytes and a longer one that starts with it are two
+# indicators, in one batch as in two.
+printf '%s\n' http://a.com/xy http://a.com/xyz abcdefghijk.com abcdefghijk.com.au \
+	>"$TEST_DIR/prefix.txt"
+for size in 1 4; do
+	db="$TEST_DIR/prefix-$size.db"
+	ctihub --db "$db" init >/dev/null
+	ctihub --db "$db" ingest --format list --batch-size "$size" "$TEST_DIR/prefix.txt" >/dev/null
+	check_eq "15-byte prefixes kept apart, batches of $size" 4 \
+		"$(sqlite3 "$db" 'SELECT COUNT(*) FROM indicators WHERE times_seen = 1')"
+done
+
 # Spellings of one CIDR differ in the host-bits warning (64). The latest
 # sighting's warnings are kept, whatever the batches: within one batch as
 # across batches. 10.0.0.0/8 is private (1) and 192.0.2.0/24 documentation

@@ -182,6 +182,10 @@ static void test_sightings_sort(void **state)
 	for (int v = 0; v < VALUES; v++)
 		snprintf(names[v], sizeof(names[v]), "%s%d.example.com", v % 3 ? "host-" : "",
 			 v * 7919 % 1000);
+	/* A value of 15 bytes and a longer one that starts with it: the sort
+	 * compares the first 15 bytes as integers. Both are URLs (even v). */
+	snprintf(names[0], sizeof(names[0]), "http://a.com/xy");
+	snprintf(names[2], sizeof(names[2]), "http://a.com/xyz");
 	for (int i = 0; i < COUNT; i++) {
 		int v = (int)(rand_r(&seed) % VALUES);
 
