@@ -112,8 +112,22 @@ static uint64_t pack_bytes(const char *s, size_t len, size_t from, size_t count)
 
 static void set_sort_keys(struct sort_entry *e, const struct store_sighting *s)
 {
-	e->key = (uint64_t)s->type << 56 | pack_bytes(s->value, s->value_len, 0, 7);
-	e->key2 = pack_bytes(s->value, s->value_len, 7, 8);
+	if (s->value_len >= 15) {
+		/* The same bytes as below, read as big-endian words. */
+		uint64_t head, tail;
+
+		memcpy(&head, s->value, 8);
+		memcpy(&tail, s->value + 7, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		head = __builtin_bswap64(head);
+		tail = __builtin_bswap64(tail);
+#endif
+		e->key = (uint64_t)s->type << 56 | head >> 8;
+		e->key2 = tail;
+	} else {
+		e->key = (uint64_t)s->type << 56 | pack_bytes(s->value, s->value_len, 0, 7);
+		e->key2 = pack_bytes(s->value, s->value_len, 7, 8);
+	}
 	e->sighting = s;
 }
 
@@ -147,6 +161,89 @@ static int compare_sort(const void *a, const void *b)
 	if (c != 0)
 		return c;
 	return x->sighting < y->sighting ? -1 : x->sighting > y->sighting;
+}
+
+/* Entries up to this count are sorted by insertion, not by their bytes. */
+#define RADIX_MIN 32
+
+/* Returns byte digit of the 16 bytes that key and key2 pack, counting
+ * from the most significant. */
+static unsigned key_byte(const struct sort_entry *e, int digit)
+{
+	uint64_t word = digit < 8 ? e->key : e->key2;
+
+	return (unsigned)(word >> (56 - 8 * (digit % 8))) & 0xff;
+}
+
+static void insertion_sort(struct sort_entry *a, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct sort_entry e = a[i];
+		size_t j = i;
+
+		while (j > 0 && compare_sort(&a[j - 1], &e) > 0) {
+			a[j] = a[j - 1];
+			j--;
+		}
+		a[j] = e;
+	}
+}
+
+/* Sorts a[0..n) into compare_sort order, bucket by bucket on the packed
+ * bytes from digit on (a most-significant-digit radix sort, which moves
+ * entries through tmp). Small buckets, and entries whose 16 bytes are all
+ * equal, are left to comparisons. On the list benchmark of bench/run the
+ * sorting took less than half of its time with qsort. */
+static void radix_sort(struct sort_entry *a, struct sort_entry *tmp, size_t n, int digit)
+{
+	size_t count[256], next[256];
+	size_t pos = 0;
+	unsigned first;
+
+	while (n > RADIX_MIN && digit < 16) {
+		memset(count, 0, sizeof(count));
+		for (size_t i = 0; i < n; i++)
+			count[key_byte(&a[i], digit)]++;
+		first = key_byte(&a[0], digit);
+		if (count[first] < n)
+			break;
+		digit++; /* one bucket: nothing to move at this digit */
+	}
+	if (n <= RADIX_MIN) {
+		insertion_sort(a, n);
+		return;
+	}
+	if (digit == 16) {
+		qsort(a, n, sizeof(*a), compare_sort);
+		return;
+	}
+
+	for (unsigned b = 0; b < 256; b++) {
+		next[b] = pos;
+		pos += count[b];
+	}
+	/* In order within each bucket, so that ties keep their places. */
+	for (size_t i = 0; i < n; i++)
+		tmp[next[key_byte(&a[i], digit)]++] = a[i];
+	memcpy(a, tmp, n * sizeof(*a));
+
+	pos = 0;
+	for (unsigned b = 0; b < 256; b++) {
+		if (count[b] > 1)
+			radix_sort(a + pos, tmp + pos, count[b], digit + 1);
+		pos += count[b];
+	}
+}
+
+static void sort_entries(struct sort_entry *order, size_t count)
+{
+	struct sort_entry *tmp;
+
+	if (count < 2)
+		return;
+	tmp = xreallocarray(NULL, count, sizeof(*tmp));
+	radix_sort(order, tmp, count, 0);
+	free(tmp);
 }
 
 /* Binds the parameters of the updates: ?1 type, ?2 value, ?4 seen, ?5
@@ -236,7 +333,7 @@ void store_sightings_sort(struct store_sighting *batch, size_t count)
 	order = xreallocarray(NULL, count, sizeof(*order));
 	for (size_t i = 0; i < count; i++)
 		set_sort_keys(&order[i], &batch[i]);
-	qsort(order, count, sizeof(*order), compare_sort);
+	sort_entries(order, count);
 
 	/* The runs of equal values are marked here too, because this runs
 	 * on the ingest's reader thread, which has time to spare. */
@@ -430,7 +527,7 @@ enum ch_code store_sightings_add(struct store *st, int64_t report_id,
 			sorted = false;
 	}
 	if (!sorted)
-		qsort(order, count, sizeof(*order), compare_sort);
+		sort_entries(order, count);
 
 	for (size_t i = 0; i < count;) {
 		const struct store_sighting *s = order[i].sighting;
