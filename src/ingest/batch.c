@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -30,6 +31,9 @@
  * it holds. So near the end of the input, batches grow by up to half the
  * cap when that saves a commit. */
 #define LAST_BATCH_EXTRA 2
+
+/* How often a waiting reader starts the writeback of the writer's pages. */
+#define FLUSH_INTERVAL_NS 10000000
 
 static void batch_setup(struct batch *b, size_t cap)
 {
@@ -161,11 +165,31 @@ void batch_free(struct ingest_run *run)
 }
 
 /* Waits until the writer has stored the batch it holds; returns its first
- * error, if any. Called with the lock held. */
+ * error, if any. Called with the lock held. While it waits, the reader
+ * starts the writeback of what the writer has written so far, so that the
+ * checkpoints' fsyncs, the last of which the ingest waits for, have less
+ * left to write. */
 static enum ch_code wait_writer(struct ingest_run *run, struct ch_error *err)
 {
-	while (run->pending)
-		pthread_cond_wait(&run->changed, &run->lock);
+	while (run->pending) {
+		struct timespec until;
+
+		if (!run->bulk) {
+			pthread_cond_wait(&run->changed, &run->lock);
+			continue;
+		}
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += FLUSH_INTERVAL_NS;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		if (pthread_cond_timedwait(&run->changed, &run->lock, &until) != 0 && run->pending) {
+			pthread_mutex_unlock(&run->lock);
+			store_bulk_flush(run->store);
+			pthread_mutex_lock(&run->lock);
+		}
+	}
 	if (run->writer_rc != CH_OK && err)
 		*err = run->writer_err;
 	return run->writer_rc;

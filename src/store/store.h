@@ -108,6 +108,11 @@ void store_sightings_sort(struct store_sighting *batch, size_t count);
 enum ch_code store_bulk_begin(struct store *st, uint64_t input_bytes, struct ch_error *err);
 void store_bulk_committed(struct store *st);
 void store_bulk_end(struct store *st);
+/* Starts writing the database's and the WAL's changed pages to disk
+ * without waiting for it, so that the fsyncs of the checkpoints that
+ * follow have less to wait for. Safe to call from any thread during a
+ * bulk load, and meant for a thread that would otherwise wait. */
+void store_bulk_flush(struct store *st);
 
 /* Ids of the indicators that earlier batches of one ingest recorded and
  * linked to its report, so that store_sightings_add can update a value that
