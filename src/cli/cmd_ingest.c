@@ -49,7 +49,8 @@ static void print_help(void)
 	       "  --confidence N      reporter confidence, 0 to 100 (default 50)\n"
 	       "  --column COLUMN     CSV indicator column, by header name or 1-based number\n"
 	       "  --max-errors N      invalid values printed per file (default 100, 0 = all)\n"
-	       "  --batch-size N      values per transaction (default 250000)\n"
+	       "  --batch-size N      values per transaction (default: chosen by the ingest,\n"
+	       "                      about 250000)\n"
 	       "  --warninglist PATH  flag values found on this MISP warning list\n"
 	       "  --db PATH           database file (default $CTIHUB_DB or ./ctihub.db)\n"
 	       "  -h, --help          show this help\n");
