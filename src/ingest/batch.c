@@ -20,11 +20,12 @@
  * about 35 MB of memory here. */
 #define DEFAULT_BATCH_SIZE 250000
 
-/* The smallest batch that the reader hands to an idle writer. A full batch
- * takes the reader about 0.3 s on the benchmark machine, and the writer
- * would wait that long at the start. Handed over early, each batch contains
- * what the reader parsed while the writer stored the one before, so the
- * batches grow to the cap, and the small early commits are cheap. */
+/* The smallest batch that the reader first hands to an idle writer. A full
+ * batch takes the reader about 0.3 s on the benchmark machine, and the
+ * writer would wait that long at the start. Handed over early, each batch
+ * contains what the reader parsed while the writer stored the one before,
+ * so the batches grow to the cap, and the small early commits are cheap.
+ * The minimum doubles with each early batch. */
 #define EARLY_BATCH_SIZE 40000
 
 /* Every commit rewrites most pages of the unique index, however few values
@@ -228,9 +229,11 @@ static enum ch_code hand_over(struct ingest_run *run, struct ch_error *err)
 }
 
 /* Returns the count at which to hand over the filling batch, which has
- * count values: the cap, or more when the rest of the input then needs one
- * batch fewer. The rest is estimated from the bytes per value so far, and
- * the remaining batches share it in equal parts of at most cap_last. */
+ * count values. That is the cap, unless the rest of the input fits in one
+ * or two batches of at most cap_last but needs one more at the cap. The
+ * rest is estimated from the bytes per value so far. Of two such batches,
+ * the first takes half. The last runs to the end of the input, or to
+ * cap_last, since the estimate tends to come out a little low. */
 static size_t hand_over_at(const struct ingest_run *run, size_t count)
 {
 	size_t values = run->summary->values;
@@ -243,9 +246,9 @@ static size_t hand_over_at(const struct ingest_run *run, size_t count)
 		total += (double)(run->len - run->pos) * (double)values / (double)run->pos;
 	with_cap = ceil(total / (double)run->cap);
 	with_last = ceil(total / (double)run->cap_last);
-	if (with_last >= with_cap)
+	if (with_last >= with_cap || with_last > 2)
 		return run->cap;
-	return (size_t)ceil(total / with_last);
+	return with_last == 1 ? run->cap_last : (size_t)ceil(total / 2);
 }
 
 enum ch_code batch_add(struct ingest_run *run, const struct ioc *ioc, struct ch_error *err)
@@ -277,8 +280,15 @@ enum ch_code batch_add(struct ingest_run *run, const struct ioc *ioc, struct ch_
 
 	if (b->count == run->cap)
 		run->target = hand_over_at(run, b->count);
-	if (b->count >= run->target || b->count == run->cap_last ||
-	    (b->count >= run->early && __atomic_load_n(&run->writer_idle, __ATOMIC_RELAXED))) {
+	if (b->count >= run->target || b->count == run->cap_last) {
+		run->target = run->cap;
+		return hand_over(run, err);
+	}
+	if (b->count >= run->early && __atomic_load_n(&run->writer_idle, __ATOMIC_RELAXED)) {
+		/* Each early batch at least doubles the next one's minimum, so
+		 * that a writer faster than the reader does not get small
+		 * batches, and their commits, all along. */
+		run->early = run->early * 2 < run->cap ? run->early * 2 : run->cap;
 		run->target = run->cap;
 		return hand_over(run, err);
 	}

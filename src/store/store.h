@@ -108,9 +108,9 @@ void store_sightings_sort(struct store_sighting *batch, size_t count);
 enum ch_code store_bulk_begin(struct store *st, uint64_t input_bytes, struct ch_error *err);
 void store_bulk_committed(struct store *st);
 void store_bulk_end(struct store *st);
-/* Starts writing the database's and the WAL's changed pages to disk
- * without waiting for it, so that the fsyncs of the checkpoints that
- * follow have less to wait for. Safe to call from any thread during a
+/* Starts writing the WAL's changed pages to disk without waiting for it,
+ * so that the fsyncs of the checkpoints that follow have less to wait
+ * for. Safe to call from any thread during a
  * bulk load, and meant for a thread that would otherwise wait. */
 void store_bulk_flush(struct store *st);
 

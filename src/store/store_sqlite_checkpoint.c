@@ -12,10 +12,10 @@
  * and waits for no lock, so it changes nothing about what a crash can
  * lose.
  *
- * Checkpoints end with an fsync of the database file, and the last one is
- * on the ingest's critical path. store_bulk_flush, which threads call
- * while they wait, starts the writeback of both files early
- * (sync_file_range), so those fsyncs find less to write.
+ * A checkpoint starts with an fsync of the WAL, and the last one is on the
+ * ingest's critical path. store_bulk_flush, which threads call while they
+ * wait, starts the WAL's writeback early (sync_file_range), so that fsync
+ * finds less to write.
  *
  * States: idle (no thread) and running (from store_bulk_begin to
  * store_bulk_end). store_bulk_end has the thread run a last checkpoint of
@@ -56,7 +56,6 @@ struct store_checkpointer {
 	bool stopped;          /* the thread is done, guarded by lock */
 	uint64_t wal_reserved; /* bytes reserved for the WAL, from offset 0 */
 	int wal_fd;            /* for store_bulk_flush, or -1 */
-	int db_fd;             /* for store_bulk_flush, or -1 */
 };
 
 static void *checkpoint_main(void *arg)
@@ -179,8 +178,9 @@ enum ch_code store_bulk_begin(struct store *st, uint64_t input_bytes, struct ch_
 	}
 	sqlite3_wal_autocheckpoint(st->db, 0);
 	cp->wal_reserved = reserve_wal(path, input_bytes);
+	/* The WAL only: SQLite keeps POSIX locks on the database file, and
+	 * closing any descriptor of that file would drop them. */
 	cp->wal_fd = open_wal(path);
-	cp->db_fd = open(path, O_RDONLY | O_CLOEXEC);
 	st->checkpointer = cp;
 	/* The ingest links only the report it created and the indicators it
 	 * wrote or read back, so checking each link's two parent rows
@@ -212,8 +212,6 @@ void store_bulk_flush(struct store *st)
 	/* Only starts the writes: nothing here waits for the disk. */
 	if (cp->wal_fd >= 0)
 		(void)sync_file_range(cp->wal_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-	if (cp->db_fd >= 0)
-		(void)sync_file_range(cp->db_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 }
 
 void store_bulk_end(struct store *st)
@@ -222,9 +220,8 @@ void store_bulk_end(struct store *st)
 
 	if (!cp)
 		return;
-	/* A checkpoint that is running copies the last commits into the
-	 * database file. Starting their writeback meanwhile leaves less for
-	 * its closing fsync. */
+	/* The last checkpoint may not have synced the WAL yet: starting the
+	 * writeback meanwhile leaves less for its fsync. */
 	pthread_mutex_lock(&cp->lock);
 	cp->quit = true;
 	pthread_cond_broadcast(&cp->changed);
@@ -247,8 +244,6 @@ void store_bulk_end(struct store *st)
 	pthread_join(cp->thread, NULL);
 	if (cp->wal_fd >= 0)
 		close(cp->wal_fd);
-	if (cp->db_fd >= 0)
-		close(cp->db_fd);
 
 	pthread_mutex_destroy(&cp->lock);
 	pthread_cond_destroy(&cp->changed);
