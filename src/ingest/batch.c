@@ -60,6 +60,8 @@ static enum ch_code store_batch(struct ingest_run *run, struct batch *b, struct 
 	rc = store_sightings_add(run->store, run->report_id, b->sightings, b->count, run->linked,
 				 &created, err);
 	if (rc == CH_OK)
+		rc = run_finish_report(run, err);
+	if (rc == CH_OK)
 		rc = store_commit(run->store, err);
 	if (rc == CH_OK)
 		store_bulk_committed(run->store);
@@ -71,6 +73,20 @@ static enum ch_code store_batch(struct ingest_run *run, struct batch *b, struct 
 	run->in_transaction = false;
 	run->summary->new_indicators += created;
 	return CH_OK;
+}
+
+/* Hashes the input, so that the writer can store the first batch
+ * meanwhile instead of waiting for the hash. */
+static void *hasher_main(void *arg)
+{
+	struct ingest_run *run = arg;
+
+	run_hash_input(run, run->digest);
+	pthread_mutex_lock(&run->lock);
+	run->digest_ready = true;
+	pthread_cond_broadcast(&run->changed);
+	pthread_mutex_unlock(&run->lock);
+	return NULL;
 }
 
 static void *writer_main(void *arg)
@@ -136,6 +152,8 @@ enum ch_code batch_init(struct ingest_run *run, struct ch_error *err)
 	 * comes first because from pthread_create on, the store is the
 	 * writer's. */
 	run->bulk = store_bulk_begin(run->store, run->len, NULL) == CH_OK;
+	run->digest_ready = false;
+	run->hasher_started = pthread_create(&run->hasher, NULL, hasher_main, run) == 0;
 	run->writer_started = pthread_create(&run->writer, NULL, writer_main, run) == 0;
 	if (!run->writer_started)
 		return run_open_report(run, err);
@@ -151,6 +169,10 @@ void batch_free(struct ingest_run *run)
 		pthread_mutex_unlock(&run->lock);
 		pthread_join(run->writer, NULL);
 		run->writer_started = false;
+	}
+	if (run->hasher_started) {
+		pthread_join(run->hasher, NULL);
+		run->hasher_started = false;
 	}
 	if (run->bulk)
 		store_bulk_end(run->store);

@@ -34,6 +34,8 @@ struct ingest_run {
 	bool mapped;           /* data is a private file mapping that may be dropped */
 	size_t released;       /* bytes of data dropped from memory so far */
 	int64_t report_id;
+	int64_t source_id;
+	bool report_hashed;    /* the report has its content hash */
 	bool in_transaction;   /* the store has a write transaction open */
 	bool bulk;             /* store_bulk_begin succeeded */
 
@@ -56,11 +58,22 @@ struct ingest_run {
 	bool writer_idle;       /* waiting for a batch; also read without lock */
 	enum ch_code writer_rc; /* first failure of the writer */
 	struct ch_error writer_err;
+
+	/* The SHA-256 of the input, computed on a thread of its own. */
+	pthread_t hasher;
+	bool hasher_started;
+	bool digest_ready;      /* guarded by lock */
+	char digest[65];
 };
 
 /* Creates the source and the report in a transaction left open for the
- * first batch; defined in ingest.c. */
+ * first batch; defined in ingest.c. While the hasher thread runs, the
+ * report is created without its hash, and run_finish_report gives it the
+ * hash before the first commit. */
 enum ch_code run_open_report(struct ingest_run *run, struct ch_error *err);
+enum ch_code run_finish_report(struct ingest_run *run, struct ch_error *err);
+/* Computes the SHA-256 of data into out as hex; defined in ingest.c. */
+void run_hash_input(const struct ingest_run *run, char out[65]);
 
 /* Starts the writer thread, which opens the report before its first
  * batch, so that hashing the input overlaps with parsing it. When no

@@ -99,12 +99,16 @@ static void sha256_hex(const char *data, size_t len, char out[65])
 	sodium_bin2hex(out, 65, digest, sizeof(digest));
 }
 
+void run_hash_input(const struct ingest_run *run, char out[65])
+{
+	sha256_hex(run->data, run->len, out);
+}
+
 /* Runs on the writer thread, before its first batch. */
 enum ch_code run_open_report(struct ingest_run *run, struct ch_error *err)
 {
 	struct store_report_new report = { 0 };
 	char digest[65];
-	int64_t source_id;
 	enum ch_code rc;
 
 	rc = store_begin(run->store, err);
@@ -112,19 +116,38 @@ enum ch_code run_open_report(struct ingest_run *run, struct ch_error *err)
 		return rc;
 	run->in_transaction = true;
 
-	rc = store_source_ensure(run->store, run->summary->source, &source_id, err);
+	rc = store_source_ensure(run->store, run->summary->source, &run->source_id, err);
 	if (rc != CH_OK)
 		return rc;
 
-	sha256_hex(run->data, run->len, digest);
-	report.source_id = source_id;
+	report.source_id = run->source_id;
 	report.kind = "file";
 	report.title = run->name;
-	report.content_sha256 = digest;
 	report.tlp = run->opt->tlp;
 	report.created = run->opt->now;
+	if (!run->hasher_started) {
+		sha256_hex(run->data, run->len, digest);
+		report.content_sha256 = digest;
+		run->report_hashed = true;
+	}
 	return store_report_ensure(run->store, &report, &run->report_id,
 				   &run->summary->report_existed, err);
+}
+
+/* Runs before the first commit: waits for the hasher thread, then gives
+ * the report its hash, or merges it into the source's earlier report of
+ * the same bytes. */
+enum ch_code run_finish_report(struct ingest_run *run, struct ch_error *err)
+{
+	if (run->report_hashed)
+		return CH_OK;
+	pthread_mutex_lock(&run->lock);
+	while (!run->digest_ready)
+		pthread_cond_wait(&run->changed, &run->lock);
+	pthread_mutex_unlock(&run->lock);
+	run->report_hashed = true;
+	return store_report_set_hash(run->store, run->source_id, run->digest, &run->report_id,
+				     &run->summary->report_existed, err);
 }
 
 /* Ingests data. When mapped is true, data is a private read-only file

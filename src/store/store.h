@@ -65,9 +65,16 @@ struct store_report_new {
 };
 
 /* Finds the report of this source with this content hash, or creates it.
- * *existed is true when it was found. */
+ * *existed is true when it was found. A report created without a hash
+ * gets it from store_report_set_hash before its transaction commits. */
 enum ch_code store_report_ensure(struct store *st, const struct store_report_new *in,
 				 int64_t *id, bool *existed, struct ch_error *err);
+/* Gives report *id, created without a content hash in the open transaction,
+ * its hash. When the source already has a report with that hash, moves the
+ * links of *id to it, deletes report *id, and sets *id to the older report
+ * and *existed to true. */
+enum ch_code store_report_set_hash(struct store *st, int64_t source_id, const char *content_sha256,
+				   int64_t *id, bool *existed, struct ch_error *err);
 
 /* One sighting of an indicator in a report. The strings are borrowed from
  * the caller for the duration of the call. */

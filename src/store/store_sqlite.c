@@ -395,6 +395,75 @@ out:
 	return rc;
 }
 
+/* Runs sql with ?1 and ?2 bound to a and b (sql may use only ?2); returns
+ * the first column of its first row in *out when out is non-NULL. */
+static enum ch_code run_two(struct store *st, const char *sql, int64_t a, int64_t b,
+			    int64_t *out, const char *what, struct ch_error *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	int step;
+
+	if (store_sqlite_statement(st, sql, &stmt) != SQLITE_OK)
+		return store_sqlite_fail(st, err, what);
+	sqlite3_bind_int64(stmt, 1, a);
+	sqlite3_bind_int64(stmt, 2, b);
+	step = sqlite3_step(stmt);
+	if (out && step == SQLITE_ROW)
+		*out = sqlite3_column_int64(stmt, 0);
+	store_sqlite_release(st, stmt);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return store_sqlite_fail(st, err, what);
+	return CH_OK;
+}
+
+enum ch_code store_report_set_hash(struct store *st, int64_t source_id, const char *content_sha256,
+				   int64_t *id, bool *existed, struct ch_error *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	int64_t older = 0;
+	enum ch_code rc;
+	int step;
+
+	if (store_sqlite_statement(st, "SELECT id FROM reports WHERE source_id = ?1 AND content_sha256 = ?2", &stmt) != SQLITE_OK)
+		return store_sqlite_fail(st, err, "preparing the report lookup");
+	sqlite3_bind_int64(stmt, 1, source_id);
+	sqlite3_bind_text(stmt, 2, content_sha256, -1, SQLITE_STATIC);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW)
+		older = sqlite3_column_int64(stmt, 0);
+	store_sqlite_release(st, stmt);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return store_sqlite_fail(st, err, "looking up the report");
+
+	if (!older) {
+		if (store_sqlite_statement(st, "UPDATE reports SET content_sha256 = ?2 WHERE id = ?1", &stmt) != SQLITE_OK)
+			return store_sqlite_fail(st, err, "preparing the report hash");
+		sqlite3_bind_int64(stmt, 1, *id);
+		sqlite3_bind_text(stmt, 2, content_sha256, -1, SQLITE_STATIC);
+		step = sqlite3_step(stmt);
+		store_sqlite_release(st, stmt);
+		if (step != SQLITE_DONE)
+			return store_sqlite_fail(st, err, "recording the report hash");
+		*existed = false;
+		return CH_OK;
+	}
+
+	rc = run_two(st, "INSERT OR IGNORE INTO report_indicators (report_id, indicator_id)"
+		     " SELECT ?1, indicator_id FROM report_indicators WHERE report_id = ?2",
+		     older, *id, NULL, "moving links to the earlier report", err);
+	if (rc == CH_OK)
+		rc = run_two(st, "DELETE FROM report_indicators WHERE report_id = ?2",
+			     older, *id, NULL, "deleting the links of a repeated report", err);
+	if (rc == CH_OK)
+		rc = run_two(st, "DELETE FROM reports WHERE id = ?2", older, *id, NULL,
+			     "deleting a repeated report", err);
+	if (rc != CH_OK)
+		return rc;
+	*id = older;
+	*existed = true;
+	return CH_OK;
+}
+
 enum ch_code store_report_ensure(struct store *st, const struct store_report_new *in,
 				 int64_t *id, bool *existed, struct ch_error *err)
 {

@@ -38,6 +38,12 @@ counts() {
 before=$(counts)
 ctihub ingest --format list --source new --tlp GREEN --batch-size 3 "$TEST_DIR/list.txt" >/dev/null
 check_eq "rerun adds no rows" "$before" "$(counts)"
+# The report's hash is computed on a thread of its own while the first
+# batch is stored, and a rerun merges its new report into the first one.
+check_eq "report keeps the file's SHA-256" "$(sha256sum "$TEST_DIR/list.txt" | cut -d' ' -f1)" \
+	"$(sql "SELECT content_sha256 FROM reports WHERE id = $report")"
+check_eq "rerun leaves no report without a hash" 0 \
+	"$(sql 'SELECT COUNT(*) FROM reports WHERE content_sha256 IS NULL')"
 check_eq "rerun counts alpha again" 6 "$(times alpha.example.com)"
 check_eq "rerun counts known again" 5 "$(times known.example.net)"
 check_eq "integrity" ok "$(sql 'PRAGMA integrity_check')"
