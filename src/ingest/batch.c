@@ -13,6 +13,7 @@
 
 #include "store/store.h"
 #include "util/alloc.h"
+#include "util/thread.h"
 
 /* Values per transaction. A batch is sorted before it is written, and on a
  * fresh database a large sorted batch appends to every index instead of
@@ -32,9 +33,6 @@
  * it holds. So near the end of the input, batches grow by up to half the
  * cap when that saves a commit. */
 #define LAST_BATCH_EXTRA 2
-
-/* How often a waiting reader starts the writeback of the writer's pages. */
-#define FLUSH_INTERVAL_NS 10000000
 
 static void batch_setup(struct batch *b, size_t cap)
 {
@@ -201,12 +199,7 @@ static enum ch_code wait_writer(struct ingest_run *run, struct ch_error *err)
 			pthread_cond_wait(&run->changed, &run->lock);
 			continue;
 		}
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += FLUSH_INTERVAL_NS;
-		if (until.tv_nsec >= 1000000000) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000;
-		}
+		thread_deadline_after(&until, CLOCK_REALTIME, STORE_BULK_FLUSH_INTERVAL_NS);
 		if (pthread_cond_timedwait(&run->changed, &run->lock, &until) != 0 && run->pending) {
 			pthread_mutex_unlock(&run->lock);
 			store_bulk_flush(run->store);

@@ -75,6 +75,11 @@ void store_sqlite_release(struct store *st, sqlite3_stmt *stmt);
 /* Finalizes every cached statement; called from store_close. */
 void store_sqlite_cache_clear(struct store *st);
 
+/* Runs a statement that returns no rows with ?1 and ?2 bound to first and
+ * second (sql may use only ?2), such as a link insert or deletion. */
+enum ch_code store_sqlite_run_pair(struct store *st, const char *sql, int64_t first,
+				   int64_t second, const char *what, struct ch_error *err);
+
 /* Runs a query whose first row's first column is a count. */
 enum ch_code store_sqlite_count(struct store *st, const char *sql, int64_t *count,
 				struct ch_error *err);

@@ -115,6 +115,9 @@ void store_sightings_sort(struct store_sighting *batch, size_t count);
 enum ch_code store_bulk_begin(struct store *st, uint64_t input_bytes, struct ch_error *err);
 void store_bulk_committed(struct store *st);
 void store_bulk_end(struct store *st);
+/* How often a waiting thread calls store_bulk_flush, in nanoseconds. */
+#define STORE_BULK_FLUSH_INTERVAL_NS 10000000
+
 /* Starts writing the WAL's changed pages to disk without waiting for it,
  * so that the fsyncs of the checkpoints that follow have less to wait
  * for. Safe to call from any thread during a

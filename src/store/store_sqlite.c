@@ -395,23 +395,19 @@ out:
 	return rc;
 }
 
-/* Runs sql with ?1 and ?2 bound to a and b (sql may use only ?2); returns
- * the first column of its first row in *out when out is non-NULL. */
-static enum ch_code run_two(struct store *st, const char *sql, int64_t a, int64_t b,
-			    int64_t *out, const char *what, struct ch_error *err)
+enum ch_code store_sqlite_run_pair(struct store *st, const char *sql, int64_t first,
+				   int64_t second, const char *what, struct ch_error *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	sqlite3_stmt *stmt;
 	int step;
 
 	if (store_sqlite_statement(st, sql, &stmt) != SQLITE_OK)
 		return store_sqlite_fail(st, err, what);
-	sqlite3_bind_int64(stmt, 1, a);
-	sqlite3_bind_int64(stmt, 2, b);
+	sqlite3_bind_int64(stmt, 1, first);
+	sqlite3_bind_int64(stmt, 2, second);
 	step = sqlite3_step(stmt);
-	if (out && step == SQLITE_ROW)
-		*out = sqlite3_column_int64(stmt, 0);
 	store_sqlite_release(st, stmt);
-	if (step != SQLITE_ROW && step != SQLITE_DONE)
+	if (step != SQLITE_DONE)
 		return store_sqlite_fail(st, err, what);
 	return CH_OK;
 }
@@ -448,15 +444,16 @@ enum ch_code store_report_set_hash(struct store *st, int64_t source_id, const ch
 		return CH_OK;
 	}
 
-	rc = run_two(st, "INSERT OR IGNORE INTO report_indicators (report_id, indicator_id)"
-		     " SELECT ?1, indicator_id FROM report_indicators WHERE report_id = ?2",
-		     older, *id, NULL, "moving links to the earlier report", err);
+	rc = store_sqlite_run_pair(st, "INSERT OR IGNORE INTO report_indicators"
+				   " (report_id, indicator_id) SELECT ?1, indicator_id"
+				   " FROM report_indicators WHERE report_id = ?2",
+				   older, *id, "moving links to the earlier report", err);
 	if (rc == CH_OK)
-		rc = run_two(st, "DELETE FROM report_indicators WHERE report_id = ?2",
-			     older, *id, NULL, "deleting the links of a repeated report", err);
+		rc = store_sqlite_run_pair(st, "DELETE FROM report_indicators WHERE report_id = ?2",
+					   older, *id, "deleting the links of a repeated report", err);
 	if (rc == CH_OK)
-		rc = run_two(st, "DELETE FROM reports WHERE id = ?2", older, *id, NULL,
-			     "deleting a repeated report", err);
+		rc = store_sqlite_run_pair(st, "DELETE FROM reports WHERE id = ?2", older, *id,
+					   "deleting a repeated report", err);
 	if (rc != CH_OK)
 		return rc;
 	*id = older;

@@ -93,25 +93,6 @@ enum ch_code store_chat_message_find(struct store *st, const char *platform,
 	return rc;
 }
 
-/* Runs a statement that binds one report id and one other id, such as a
- * reader insert or a link deletion. */
-static enum ch_code run_pair(struct store *st, const char *sql, int64_t report_id, int64_t id,
-			     const char *what, struct ch_error *err)
-{
-	sqlite3_stmt *stmt;
-	int step;
-
-	if (store_sqlite_statement(st, sql, &stmt) != SQLITE_OK)
-		return store_sqlite_fail(st, err, what);
-	sqlite3_bind_int64(stmt, 1, report_id);
-	sqlite3_bind_int64(stmt, 2, id);
-	step = sqlite3_step(stmt);
-	store_sqlite_release(st, stmt);
-	if (step != SQLITE_DONE)
-		return store_sqlite_fail(st, err, what);
-	return CH_OK;
-}
-
 /* Sets *id to the indicator's id, or 0 when the store has no such value. */
 static enum ch_code indicator_id(struct store *st, const struct ioc *ioc, int64_t *id,
 				 struct ch_error *err)
@@ -250,7 +231,7 @@ static enum ch_code drop_stale_links(struct store *st, int64_t report_id,
 	}
 
 	for (size_t i = 0; i < stale_count && rc == CH_OK; i++)
-		rc = run_pair(st, "DELETE FROM report_indicators WHERE report_id = ?1"
+		rc = store_sqlite_run_pair(st, "DELETE FROM report_indicators WHERE report_id = ?1"
 				  " AND indicator_id = ?2",
 			      report_id, stale[i], "removing an indicator link", err);
 
@@ -352,11 +333,11 @@ static enum ch_code insert_readers(struct store *st, const struct store_chat_mes
 				   int64_t report_id, struct ch_error *err)
 {
 	if (in->tlp == TLP_AMBER_STRICT && in->org_id)
-		return run_pair(st, "INSERT OR IGNORE INTO report_orgs (report_id, org_id)"
+		return store_sqlite_run_pair(st, "INSERT OR IGNORE INTO report_orgs (report_id, org_id)"
 				    " VALUES (?1, ?2)",
 				report_id, in->org_id, "recording the readers of a report", err);
 	if (in->tlp == TLP_RED && in->submitter_id)
-		return run_pair(st, "INSERT OR IGNORE INTO report_users (report_id, user_id)"
+		return store_sqlite_run_pair(st, "INSERT OR IGNORE INTO report_users (report_id, user_id)"
 				    " VALUES (?1, ?2)",
 				report_id, in->submitter_id, "recording the readers of a report", err);
 	return CH_OK;

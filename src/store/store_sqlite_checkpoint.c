@@ -36,15 +36,13 @@
 
 #include "store/sqlite_private.h"
 #include "util/alloc.h"
+#include "util/thread.h"
 
 /* Each ingest batch rewrites most pages of the unique index, and a
  * checkpoint copies only the newest copy of each page, so checkpointing
  * after every second commit copies those pages half as often. The WAL
  * then holds up to two batches. */
 #define CHECKPOINT_EVERY 2
-
-/* How often store_bulk_end starts the writeback of a running checkpoint. */
-#define FLUSH_INTERVAL_NS 10000000
 
 struct store_checkpointer {
 	sqlite3 *db; /* used by the thread only */
@@ -228,12 +226,7 @@ void store_bulk_end(struct store *st)
 	while (!cp->stopped) {
 		struct timespec until;
 
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += FLUSH_INTERVAL_NS;
-		if (until.tv_nsec >= 1000000000) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000;
-		}
+		thread_deadline_after(&until, CLOCK_REALTIME, STORE_BULK_FLUSH_INTERVAL_NS);
 		if (pthread_cond_timedwait(&cp->changed, &cp->lock, &until) != 0 && !cp->stopped) {
 			pthread_mutex_unlock(&cp->lock);
 			store_bulk_flush(st);

@@ -43,6 +43,17 @@ enum ch_code thread_loop_start(struct thread_loop *loop, void *(*fn)(void *), vo
 				      err);
 }
 
+void thread_deadline_after(struct timespec *deadline, clockid_t clock, int64_t ns)
+{
+	clock_gettime(clock, deadline);
+	deadline->tv_sec += (time_t)(ns / 1000000000);
+	deadline->tv_nsec += (long)(ns % 1000000000);
+	if (deadline->tv_nsec >= 1000000000) {
+		deadline->tv_sec++;
+		deadline->tv_nsec -= 1000000000;
+	}
+}
+
 void thread_loop_wait(struct thread_loop *loop, int64_t seconds)
 {
 	struct timespec deadline;

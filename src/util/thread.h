@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "util/error.h"
 
@@ -25,6 +26,10 @@
 enum ch_code thread_start_with_cond(pthread_t *thread, pthread_mutex_t *lock,
 				    pthread_cond_t *cond, void *(*main)(void *), void *arg,
 				    const char *what, struct ch_error *err);
+
+/* Sets *deadline to ns nanoseconds from now on clock, the clock that the
+ * condition variable it is meant for waits on. */
+void thread_deadline_after(struct timespec *deadline, clockid_t clock, int64_t ns);
 
 /* Joins thread, then destroys lock and cond. The caller must first ask the
  * thread to stop. */
