@@ -299,10 +299,18 @@ for i in $(seq 8); do
 		-H "Authorization: Bearer $MEMBER" "$API_URL/api/v1/reports/$big_id" >"$TEST_DIR/get$i" 2>&1 &
 	pids+=($!)
 done
-# Wait (at most 5 s) until the uploads are in flight.
+# Wait (at most 5 s) until the uploads are in flight (the gauge counts the
+# metrics request too) and every read has started to receive its body. A
+# read leaves the gauge once its response is queued, and waiting for the
+# uploads alone let a slow machine send SIGTERM before the last read had
+# connected, so that read was refused.
 for i in $(seq 50); do
 	in_flight=$(curl -s -m 2 "$API_URL/metrics" | sed -n 's/^ctihub_http_requests_in_flight //p')
-	[ "${in_flight:-0}" -ge 4 ] && break
+	reading=0
+	for j in $(seq 8); do
+		[ -s "$TEST_DIR/get$j.body" ] && reading=$((reading + 1))
+	done
+	[ "${in_flight:-0}" -ge 4 ] && [ "$reading" -eq 8 ] && break
 	sleep 0.1
 done
 kill -TERM "$SERVER_PID"
