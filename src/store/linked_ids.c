@@ -34,12 +34,18 @@ struct store_linked_ids {
 	size_t used;
 };
 
-struct store_linked_ids *store_linked_ids_new(void)
+struct store_linked_ids *store_linked_ids_new(size_t expected)
 {
 	struct store_linked_ids *ids = xcalloc(1, sizeof(*ids));
+	size_t count = INITIAL_SLOTS;
 
-	ids->slots = xcalloc(INITIAL_SLOTS, sizeof(*ids->slots));
-	ids->slot_count = INITIAL_SLOTS;
+	/* Growing from the initial size to two million slots rehashed each
+	 * id up to five times on the writer thread. Ids land on random slots,
+	 * so a guess far too high costs memory too, not only address space. */
+	while (count < MAX_SLOTS && count / 2 < expected)
+		count *= 2;
+	ids->slots = xcalloc(count, sizeof(*ids->slots));
+	ids->slot_count = count;
 	return ids;
 }
 

@@ -50,6 +50,12 @@ struct store {
 	sqlite3_stmt *update_by_id;
 	sqlite3_stmt *link;
 	sqlite3_stmt *link_range;
+	/* store_sightings_add's work arrays, kept for the next batch: a new
+	 * pair for each batch of a bulk load cost page faults on the writer
+	 * thread. */
+	struct store_sort_entry *ingest_order;
+	struct store_sqlite_row *ingest_rows;
+	size_t ingest_capacity;
 	int schema_version;
 	struct store_checkpointer *checkpointer; /* set between store_bulk_begin and _end */
 	/* A bulk load turned foreign-key checks off; they go back on at
@@ -120,6 +126,10 @@ void store_sqlite_restore_foreign_keys(struct store *st);
 
 /* Prepares the ingest statements; called from store_open. */
 enum ch_code store_sqlite_prepare_ingest(struct store *st, struct ch_error *err);
+/* Finalizes them and frees the work arrays; called from store_close. */
 void store_sqlite_finalize_ingest(struct store *st);
+/* Frees the work arrays that store_sightings_add keeps between the batches
+ * of a bulk load; called from store_bulk_end. */
+void store_sqlite_free_ingest_arrays(struct store *st);
 
 #endif

@@ -130,7 +130,9 @@ void store_bulk_flush(struct store *st);
  * report of the last store_sightings_add call that used it. */
 struct store_linked_ids;
 
-struct store_linked_ids *store_linked_ids_new(void);
+/* expected is a guess at the number of distinct values to come; the table
+ * grows past it when needed. */
+struct store_linked_ids *store_linked_ids_new(size_t expected);
 /* NULL is a no-op. */
 void store_linked_ids_free(struct store_linked_ids *ids);
 /* Returns the table's hash of a value, never 0. A caller may fill

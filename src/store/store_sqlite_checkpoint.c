@@ -216,6 +216,7 @@ void store_bulk_end(struct store *st)
 {
 	struct store_checkpointer *cp = st->checkpointer;
 
+	store_sqlite_free_ingest_arrays(st);
 	if (!cp)
 		return;
 	/* The last checkpoint may not have synced the WAL yet: starting the

@@ -86,13 +86,23 @@ void store_sqlite_finalize_ingest(struct store *st)
 	sqlite3_finalize(st->update_by_id);
 	sqlite3_finalize(st->link);
 	sqlite3_finalize(st->link_range);
+	store_sqlite_free_ingest_arrays(st);
+}
+
+void store_sqlite_free_ingest_arrays(struct store *st)
+{
+	free(st->ingest_order);
+	free(st->ingest_rows);
+	st->ingest_order = NULL;
+	st->ingest_rows = NULL;
+	st->ingest_capacity = 0;
 }
 
 /* A sort entry: the type and the first fifteen bytes of the value packed
  * into two integers so that comparing them orders like (type, value). Most
  * comparisons end there without touching the strings, even for URLs that
  * all start with "http://". */
-struct sort_entry {
+struct store_sort_entry {
 	uint64_t key;
 	uint64_t key2;
 	const struct store_sighting *sighting;
@@ -110,7 +120,7 @@ static uint64_t pack_bytes(const char *s, size_t len, size_t from, size_t count)
 	return key;
 }
 
-static void set_sort_keys(struct sort_entry *e, const struct store_sighting *s)
+static void set_sort_keys(struct store_sort_entry *e, const struct store_sighting *s)
 {
 	if (s->value_len >= 15) {
 		/* The same bytes as below, read as big-endian words. */
@@ -133,8 +143,8 @@ static void set_sort_keys(struct sort_entry *e, const struct store_sighting *s)
 
 static int compare_entries(const void *a, const void *b)
 {
-	const struct sort_entry *x = a;
-	const struct sort_entry *y = b;
+	const struct store_sort_entry *x = a;
+	const struct store_sort_entry *y = b;
 
 	if (x->key != y->key)
 		return x->key < y->key ? -1 : 1;
@@ -154,8 +164,8 @@ static int compare_entries(const void *a, const void *b)
  * with ties. */
 static int compare_sort(const void *a, const void *b)
 {
-	const struct sort_entry *x = a;
-	const struct sort_entry *y = b;
+	const struct store_sort_entry *x = a;
+	const struct store_sort_entry *y = b;
 	int c = compare_entries(a, b);
 
 	if (c != 0)
@@ -168,17 +178,17 @@ static int compare_sort(const void *a, const void *b)
 
 /* Returns byte digit of the 16 bytes that key and key2 pack, counting
  * from the most significant. */
-static unsigned key_byte(const struct sort_entry *e, int digit)
+static unsigned key_byte(const struct store_sort_entry *e, int digit)
 {
 	uint64_t word = digit < 8 ? e->key : e->key2;
 
 	return (unsigned)(word >> (56 - 8 * (digit % 8))) & 0xff;
 }
 
-static void insertion_sort(struct sort_entry *a, size_t n)
+static void insertion_sort(struct store_sort_entry *a, size_t n)
 {
 	for (size_t i = 1; i < n; i++) {
-		struct sort_entry e = a[i];
+		struct store_sort_entry e = a[i];
 		size_t j = i;
 
 		while (j > 0 && compare_sort(&a[j - 1], &e) > 0) {
@@ -194,7 +204,7 @@ static void insertion_sort(struct sort_entry *a, size_t n)
  * entries through tmp). Small buckets, and entries whose 16 bytes are all
  * equal, are left to comparisons. On the list benchmark of bench/run the
  * sorting took less than half of its time with qsort. */
-static void radix_sort(struct sort_entry *a, struct sort_entry *tmp, size_t n, int digit)
+static void radix_sort(struct store_sort_entry *a, struct store_sort_entry *tmp, size_t n, int digit)
 {
 	size_t count[256], next[256];
 	size_t pos = 0;
@@ -235,9 +245,9 @@ static void radix_sort(struct sort_entry *a, struct sort_entry *tmp, size_t n, i
 	}
 }
 
-static void sort_entries(struct sort_entry *order, size_t count)
+static void sort_entries(struct store_sort_entry *order, size_t count)
 {
-	struct sort_entry *tmp;
+	struct store_sort_entry *tmp;
 
 	if (count < 2)
 		return;
@@ -326,7 +336,7 @@ static enum ch_code link_range(struct store *st, int64_t report_id, int64_t firs
 
 void store_sightings_sort(struct store_sighting *batch, size_t count)
 {
-	struct sort_entry *order;
+	struct store_sort_entry *order;
 
 	if (count < 2)
 		return;
@@ -508,12 +518,23 @@ enum ch_code store_sightings_add(struct store *st, int64_t report_id,
 				 struct store_linked_ids *linked, size_t *new_count,
 				 struct ch_error *err)
 {
-	struct sort_entry *order = xreallocarray(NULL, count ? count : 1, sizeof(*order));
-	struct store_sqlite_row *rows = xreallocarray(NULL, count ? count : 1, sizeof(*rows));
+	struct store_sort_entry *order;
+	struct store_sqlite_row *rows;
 	size_t row_count = 0, created = 0;
 	enum ch_code rc = CH_OK;
 	bool presorted = count > 0 && batch[0].sorted;
 	bool sorted = true;
+
+	if (count > st->ingest_capacity || !st->ingest_order) {
+		size_t capacity = count ? count : 1;
+
+		store_sqlite_free_ingest_arrays(st);
+		st->ingest_order = xreallocarray(NULL, capacity, sizeof(*st->ingest_order));
+		st->ingest_rows = xreallocarray(NULL, capacity, sizeof(*st->ingest_rows));
+		st->ingest_capacity = capacity;
+	}
+	order = st->ingest_order;
+	rows = st->ingest_rows;
 
 	if (linked)
 		store_linked_ids_reset(linked, report_id);
@@ -567,8 +588,9 @@ enum ch_code store_sightings_add(struct store *st, int64_t report_id,
 		*new_count = created;
 
 out:
-	free(rows);
-	free(order);
+	/* Outside a bulk load nothing frees them later. */
+	if (!st->checkpointer)
+		store_sqlite_free_ingest_arrays(st);
 	return rc;
 }
 
