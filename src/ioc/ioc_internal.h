@@ -29,6 +29,11 @@ struct ioc_reason {
 enum ch_code ioc_reject(struct ioc_reason *reason, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Names the byte c for a message: 'c' when it is printable ASCII, else
+ * "byte 0xNN". Returns out. */
+#define IOC_CHAR_TEXT_SIZE 12
+const char *ioc_char_text(unsigned char c, char out[IOC_CHAR_TEXT_SIZE]);
+
 typedef enum ch_code (*ioc_parser_fn)(const char *value, size_t len, struct ioc *out,
 				      struct ioc_reason *reason);
 

@@ -13,6 +13,7 @@
 
 #include "ioc/ioc_internal.h"
 #include "ioc/warnlist.h"
+#include "util/utf8.h"
 
 /* Maximum input length before refanging. Refanging only shrinks text, and
  * a value with more than 4 bytes of defanging per output byte is noise. */
@@ -20,16 +21,51 @@
 /* Bytes of the value quoted in an error message. */
 #define SHOWN_MAX 80
 
+/* Replaces each control character and each byte that is not part of valid
+ * UTF-8 in text[0..len) with '?', so that a message quoting raw input is
+ * safe to print and to put in JSON. A NUL inside the range counts as a
+ * control character. */
+static void mask_unprintable(char *text, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = (unsigned char)text[i];
+		size_t n = c < 0x80 ? 1 : utf8_sequence_len((const unsigned char *)text + i);
+
+		if (c < 0x20 || c == 0x7f || n == 0 || i + n > len) {
+			text[i++] = '?';
+			continue;
+		}
+		i += n;
+	}
+}
+
 enum ch_code ioc_reject(struct ioc_reason *reason, const char *fmt, ...)
 {
 	va_list ap;
+	int n;
 
 	if (!reason)
 		return CH_INVALID;
 	va_start(ap, fmt);
-	vsnprintf(reason->text, sizeof(reason->text), fmt, ap);
+	n = vsnprintf(reason->text, sizeof(reason->text), fmt, ap);
 	va_end(ap);
+	/* vsnprintf wrote n bytes or all that fit, NULs from a %c included. */
+	if (n > 0)
+		mask_unprintable(reason->text, (size_t)n < sizeof(reason->text)
+						     ? (size_t)n
+						     : sizeof(reason->text) - 1);
 	return CH_INVALID;
+}
+
+const char *ioc_char_text(unsigned char c, char out[IOC_CHAR_TEXT_SIZE])
+{
+	if (c > 0x20 && c < 0x7f)
+		snprintf(out, IOC_CHAR_TEXT_SIZE, "'%c'", c);
+	else
+		snprintf(out, IOC_CHAR_TEXT_SIZE, "byte 0x%02X", c);
+	return out;
 }
 
 static bool is_space(unsigned char c)
@@ -384,11 +420,8 @@ static enum ch_code fail_value(struct ch_error *err, const char *value, size_t l
 		return CH_INVALID;
 	while (n > 0 && n < len && ((unsigned char)value[n] & 0xC0) == 0x80)
 		n--;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)value[i];
-
-		shown[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-	}
+	memcpy(shown, value, n);
+	mask_unprintable(shown, n);
 	if (n < len) {
 		memcpy(shown + n, "...", 3);
 		n += 3;

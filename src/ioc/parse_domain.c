@@ -163,11 +163,12 @@ static enum ch_code check_labels(const char *name, size_t len, struct ioc_reason
 					  (int)n, name + start);
 		for (size_t i = start; i < end; i++) {
 			unsigned char c = (unsigned char)name[i];
+			char shown[IOC_CHAR_TEXT_SIZE];
 
 			if (ioc_is_alnum(c) || c == '-' || (c == '_' && !last))
 				continue;
-			return ioc_reject(reason, "'%c' is not allowed in domain label '%.*s'", c,
-					  (int)n, name + start);
+			return ioc_reject(reason, "%s is not allowed in domain label '%.*s'",
+					  ioc_char_text(c, shown), (int)n, name + start);
 		}
 		if (last)
 			break;
@@ -346,9 +347,11 @@ enum ch_code ioc_parse_email(const char *value, size_t len, struct ioc *out,
 		return ioc_reject(reason, "email local part is %zu characters long, the maximum "
 					  "is 64", local_len);
 	for (size_t i = 0; i < local_len; i++) {
+		char shown[IOC_CHAR_TEXT_SIZE];
+
 		if (!is_local_char((unsigned char)value[i]))
-			return ioc_reject(reason, "'%c' is not allowed in an email local part",
-					  value[i]);
+			return ioc_reject(reason, "%s is not allowed in an email local part",
+					  ioc_char_text((unsigned char)value[i], shown));
 	}
 	if (value[0] == '.' || value[local_len - 1] == '.' || memmem(value, local_len, "..", 2))
 		return ioc_reject(reason, "email local part has a leading, trailing or double dot");

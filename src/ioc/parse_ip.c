@@ -157,6 +157,7 @@ static enum ch_code parse_v4(const char *s, size_t len, uint8_t addr[4],
 {
 	size_t i = 0;
 	int octets = 0;
+	char shown[IOC_CHAR_TEXT_SIZE];
 
 	while (true) {
 		size_t start = i;
@@ -166,8 +167,8 @@ static enum ch_code parse_v4(const char *s, size_t len, uint8_t addr[4],
 			value = value * 10 + (unsigned)(s[i++] - '0');
 		if (i == start) {
 			if (i < len && s[i] != '.')
-				return ioc_reject(reason, "'%c' is not allowed in an IPv4 address",
-						  s[i]);
+				return ioc_reject(reason, "%s is not allowed in an IPv4 address",
+						  ioc_char_text((unsigned char)s[i], shown));
 			return ioc_reject(reason, "IPv4 address has an empty octet");
 		}
 		if (i - start > 3 || value > 255) {
@@ -188,7 +189,8 @@ static enum ch_code parse_v4(const char *s, size_t len, uint8_t addr[4],
 		if (i == len)
 			break;
 		if (s[i] != '.')
-			return ioc_reject(reason, "'%c' is not allowed in an IPv4 address", s[i]);
+			return ioc_reject(reason, "%s is not allowed in an IPv4 address",
+					  ioc_char_text((unsigned char)s[i], shown));
 		i++;
 	}
 	if (octets != 4)

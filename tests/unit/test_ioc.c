@@ -297,10 +297,52 @@ static void test_url_invalid(void **state)
 		{ "http://evil.pdf/", "'pdf' is not a known public suffix" },
 		{ "http://evil.com/a b", "space or control character" },
 		{ "http://300.1.1.1/", "octet 300 is out of range" },
+		{ "http://a.com/p?q=\xff", "http://a.com/p?q=?: URL contains byte 0xFF, which is "
+					   "not valid UTF-8; percent-encode it as %FF" },
+		{ "http://a.com/#\xc3", "byte 0xC3, which is not valid UTF-8" },
+		{ "http://us\xff@a.com/", "byte 0xFF, which is not valid UTF-8" },
 	};
 
 	(void)state;
 	CHECK_INVALID(cases);
+}
+
+/* Control characters and bytes that are not UTF-8 reach error messages
+ * as '?', and the byte itself is named by its code. */
+static void test_bad_bytes_in_messages(void **state)
+{
+	static const struct {
+		const char *input;
+		size_t len;
+		const char *message;
+	} cases[] = {
+		{ "evil\0.com", 9, "evil?.com: byte 0x00 is not allowed in domain label 'evil'" },
+		{ "x\001y.com", 7, "x?y.com: byte 0x01 is not allowed in domain label 'x?y'" },
+		{ "us\xff" "er@example.com", 17,
+		  "us?er@example.com: byte 0xFF is not allowed in an email local part" },
+	};
+	struct ioc ioc;
+	struct ch_error err = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(ioc_parse(cases[i].input, cases[i].len, NULL, &ioc, &err),
+				 CH_INVALID);
+		assert_string_equal(err.message, cases[i].message);
+	}
+	assert_int_equal(ioc_parse_as(IOC_IPV4, "1.2.\0.4", 7, NULL, &ioc, &err), CH_INVALID);
+	assert_string_equal(err.message, "1.2.?.4: byte 0x00 is not allowed in an IPv4 address");
+}
+
+static void test_url_keeps_utf8_path(void **state)
+{
+	struct ioc ioc;
+	struct ch_error err = { 0 };
+	const char *url = "http://a.com/caf\xc3\xa9?q=\xe2\x82\xac";
+
+	(void)state;
+	assert_int_equal(ioc_parse(url, strlen(url), NULL, &ioc, &err), CH_OK);
+	assert_string_equal(ioc.value, url);
 }
 
 static void test_url_schemes(void **state)
@@ -841,6 +883,8 @@ int main(void)
 		cmocka_unit_test(test_registrable_domain),
 		cmocka_unit_test(test_url_canonical),
 		cmocka_unit_test(test_url_invalid),
+		cmocka_unit_test(test_bad_bytes_in_messages),
+		cmocka_unit_test(test_url_keeps_utf8_path),
 		cmocka_unit_test(test_url_schemes),
 		cmocka_unit_test(test_hashes),
 		cmocka_unit_test(test_parse_as_checks_type),
