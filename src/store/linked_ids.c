@@ -61,7 +61,10 @@ void store_linked_ids_reset(struct store_linked_ids *ids, int64_t report_id)
 {
 	if (ids->report_id == report_id)
 		return;
-	memset(ids->slots, 0, ids->slot_count * sizeof(*ids->slots));
+	/* An empty table is all zeros already. A new one has no pages in
+	 * memory yet, and clearing it would fault in every page. */
+	if (ids->used > 0)
+		memset(ids->slots, 0, ids->slot_count * sizeof(*ids->slots));
 	ids->used = 0;
 	ids->report_id = report_id;
 }
