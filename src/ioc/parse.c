@@ -21,6 +21,12 @@
 /* Bytes of the value quoted in an error message. */
 #define SHOWN_MAX 80
 
+/* True for the UTF-8 form of a C1 control character, U+0080 to U+009F. */
+static bool is_c1_control(const unsigned char *p, size_t n)
+{
+	return n == 2 && p[0] == 0xC2 && p[1] < 0xA0;
+}
+
 /* Replaces each control character and each byte that is not part of valid
  * UTF-8 in text[0..len) with '?', so that a message quoting raw input is
  * safe to print and to put in JSON. A NUL inside the range counts as a
@@ -36,6 +42,11 @@ static void mask_unprintable(char *text, size_t len)
 		if (c < 0x20 || c == 0x7f || n == 0 || i + n > len) {
 			text[i++] = '?';
 			continue;
+		}
+		if (is_c1_control((const unsigned char *)text + i, n)) {
+			/* A C1 control is two bytes, and both become '?'. */
+			text[i] = '?';
+			text[i + 1] = '?';
 		}
 		i += n;
 	}
@@ -71,6 +82,47 @@ const char *ioc_char_text(unsigned char c, char out[IOC_CHAR_TEXT_SIZE])
 static bool is_space(unsigned char c)
 {
 	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* Checks that value[0..len) is UTF-8 text without control characters.
+ * Every type's canonical form is such text, and libidn2 would read a
+ * domain only up to a NUL, so "google.com\0<more>" would pass as
+ * google.com. Sets reason and returns true at the first bad byte. */
+static bool bad_byte(const char *value, size_t len, struct ioc_reason *reason)
+{
+	const unsigned char *u = (const unsigned char *)value;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char seq[5] = { 0 };
+		size_t n;
+
+		if (u[i] < 0x80) {
+			if (u[i] < 0x20 || u[i] == 0x7f) {
+				ioc_reject(reason, "byte 0x%02X (a control character) is not allowed "
+						   "in an indicator", u[i]);
+				return true;
+			}
+			i++;
+			continue;
+		}
+		/* Copied so that utf8_sequence_len cannot read past the value. */
+		memcpy(seq, u + i, len - i < 4 ? len - i : 4);
+		n = utf8_sequence_len(seq);
+		if (n == 0 || n > len - i) {
+			ioc_reject(reason, "byte 0x%02X is not valid UTF-8 (convert the input to "
+					   "UTF-8; in a URL, percent-encode it as %%%02X)",
+				   u[i], u[i]);
+			return true;
+		}
+		if (is_c1_control(u + i, n)) {
+			ioc_reject(reason, "character U+%04X (a control character) is not "
+					   "allowed in an indicator", u[i + 1]);
+			return true;
+		}
+		i += n;
+	}
+	return false;
 }
 
 /* Length of a Unicode quotation mark or no-break space at s, or 0. */
@@ -418,9 +470,13 @@ static enum ch_code fail_value(struct ch_error *err, const char *value, size_t l
 
 	if (!err)
 		return CH_INVALID;
-	while (n > 0 && n < len && ((unsigned char)value[n] & 0xC0) == 0x80)
+	/* Backs up to a character boundary, which is at most three bytes
+	 * away in valid UTF-8. */
+	for (int back = 0; back < 3 && n > 0 && n < len &&
+			   ((unsigned char)value[n] & 0xC0) == 0x80; back++)
 		n--;
 	memcpy(shown, value, n);
+	shown[n] = '\0';
 	mask_unprintable(shown, n);
 	if (n < len) {
 		memcpy(shown + n, "...", 3);
@@ -467,6 +523,8 @@ enum ch_code ioc_parse_as(enum ioc_type type, const char *input, size_t len,
 	trim(&value, &n);
 	if (n > RAW_MAX)
 		return fail_value(err, value, n, "longer than 16384 bytes");
+	if (bad_byte(value, n, &reason))
+		return fail_value(err, value, n, reason.text);
 
 	/* Brackets stripped by refanging may have had spaces inside. */
 	m = ioc_refang_text(value, n, refanged, true, NULL);

@@ -297,18 +297,23 @@ static void test_url_invalid(void **state)
 		{ "http://evil.pdf/", "'pdf' is not a known public suffix" },
 		{ "http://evil.com/a b", "space or control character" },
 		{ "http://300.1.1.1/", "octet 300 is out of range" },
-		{ "http://a.com/p?q=\xff", "http://a.com/p?q=?: URL contains byte 0xFF, which is "
-					   "not valid UTF-8; percent-encode it as %FF" },
-		{ "http://a.com/#\xc3", "byte 0xC3, which is not valid UTF-8" },
-		{ "http://us\xff@a.com/", "byte 0xFF, which is not valid UTF-8" },
+		{ "http://a.com/p?q=\xff", "http://a.com/p?q=?: byte 0xFF is not valid UTF-8 "
+					   "(convert the input to UTF-8; in a URL, percent-encode "
+					   "it as %FF)" },
+		{ "http://a.com/#\xc3", "byte 0xC3 is not valid UTF-8" },
+		{ "http://us\xff@a.com/", "byte 0xFF is not valid UTF-8" },
+		{ "http://a.com/\xed\xa0\x80", "byte 0xED is not valid UTF-8" },
+		{ "http://a.com/\xc0\xaf", "byte 0xC0 is not valid UTF-8" },
+		{ "http://a.com/\xc2\x9b", "character U+009B (a control character) is not allowed" },
 	};
 
 	(void)state;
 	CHECK_INVALID(cases);
 }
 
-/* Control characters and bytes that are not UTF-8 reach error messages
- * as '?', and the byte itself is named by its code. */
+/* A control character or a byte that is not UTF-8 rejects any value, even
+ * one that libidn2 would read only up to a NUL, and error messages show it
+ * as '?' and name it by its code. */
 static void test_bad_bytes_in_messages(void **state)
 {
 	static const struct {
@@ -316,10 +321,24 @@ static void test_bad_bytes_in_messages(void **state)
 		size_t len;
 		const char *message;
 	} cases[] = {
-		{ "evil\0.com", 9, "evil?.com: byte 0x00 is not allowed in domain label 'evil'" },
-		{ "x\001y.com", 7, "x?y.com: byte 0x01 is not allowed in domain label 'x?y'" },
+		{ "evil\0.com", 9,
+		  "evil?.com: byte 0x00 (a control character) is not allowed in an indicator" },
+		{ "x\001y.com", 7,
+		  "x?y.com: byte 0x01 (a control character) is not allowed in an indicator" },
+		{ "google.com\0\xc3\xa9", 13, "google.com?\xc3\xa9: byte 0x00 (a control "
+						 "character) is not allowed in an indicator" },
 		{ "us\xff" "er@example.com", 17,
-		  "us?er@example.com: byte 0xFF is not allowed in an email local part" },
+		  "us?er@example.com: byte 0xFF is not valid UTF-8 (convert the input to UTF-8; "
+		  "in a URL, percent-encode it as %FF)" },
+		{ "\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80"
+		  "\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80"
+		  "\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80"
+		  "\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80"
+		  "\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80"
+		  "\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80", 96,
+		  "?????????????????????????????????????????????????????????????????????????????"
+		  "...: byte 0x80 is not valid UTF-8 (convert the input to UTF-8; in a URL, "
+		  "percent-encode it as %80)" },
 	};
 	struct ioc ioc;
 	struct ch_error err = { 0 };
@@ -330,8 +349,8 @@ static void test_bad_bytes_in_messages(void **state)
 				 CH_INVALID);
 		assert_string_equal(err.message, cases[i].message);
 	}
-	assert_int_equal(ioc_parse_as(IOC_IPV4, "1.2.\0.4", 7, NULL, &ioc, &err), CH_INVALID);
-	assert_string_equal(err.message, "1.2.?.4: byte 0x00 is not allowed in an IPv4 address");
+	assert_int_equal(ioc_parse_as(IOC_IPV4, "1.2.x.4", 7, NULL, &ioc, &err), CH_INVALID);
+	assert_string_equal(err.message, "1.2.x.4: 'x' is not allowed in an IPv4 address");
 }
 
 static void test_url_keeps_utf8_path(void **state)
