@@ -123,4 +123,25 @@ for size in 1 2 4; do
 		"$(sqlite3 "$db" "SELECT group_concat(warnings, ' ') FROM (SELECT warnings FROM indicators ORDER BY value)")"
 done
 
+# Free text is extracted in chunks of 256 KiB that end at a line break. A
+# value in several chunks is stored once and counted once, a host that one
+# chunk names only inside a URL and a later chunk on its own is stored, and
+# a host only ever inside a URL is not.
+text="$TEST_DIR/long-notes.txt"
+{
+	echo "Beacon to hxxp://c2[.]example[.]org/gate.php seen, also evil-one.example.com."
+	for i in $(seq 8000); do
+		echo "Line $i of the notes, with nothing to extract in it at all, only words."
+	done
+	echo "Again evil-one.example.com, and now c2.example.org on its own."
+	echo "Only in a URL: http://hidden.example.net/x and a hash d41d8cd98f00b204e9800998ecf8427e."
+} >"$text"
+db="$TEST_DIR/chunks.db"
+ctihub --db "$db" init >/dev/null
+check_eq "notes span more than one chunk" 1 "$(($(stat -c %s "$text") > 262144))"
+ctihub --db "$db" ingest --format text --source notes "$text" >/dev/null
+check_eq "text values across chunks" \
+	"domain|c2.example.org|1 domain|evil-one.example.com|1 md5|d41d8cd98f00b204e9800998ecf8427e|1 url|http://c2.example.org/gate.php|1 url|http://hidden.example.net/x|1" \
+	"$(sqlite3 "$db" "SELECT type, value, times_seen FROM indicators ORDER BY type, value" | tr '\n' ' ' | sed 's/ $//')"
+
 finish
