@@ -185,7 +185,9 @@ int cmd_ingest(int argc, char **argv)
 	opt.ctx = &out;
 	opt.stop = &stop_requested;
 
-	for (int i = optind; i < argc && !stop_requested; i++) {
+	int i;
+
+	for (i = optind; i < argc && !stop_requested; i++) {
 		struct ingest_summary summary;
 		enum ch_code rc;
 
@@ -224,6 +226,7 @@ int cmd_ingest(int argc, char **argv)
 		if (rc == CH_INTERRUPTED) {
 			fprintf(stderr, "ctihub: %s; everything read so far is committed\n", err.message);
 			status = ch_code_exit_status(rc);
+			i++;
 			break;
 		}
 		if (rc != CH_OK) {
@@ -236,6 +239,18 @@ int cmd_ingest(int argc, char **argv)
 	if (argc - optind > 1)
 		printf("total: %zu values, %zu new indicators, %zu invalid\n", total_values, total_new,
 		       total_invalid);
+	/* A signal that arrives between two files stops before the next one,
+	 * and the files not started must not pass for ingested. */
+	if (stop_requested && i < argc) {
+		fprintf(stderr, "ctihub: interrupted; not ingested:");
+		for (int j = i; j < argc; j++)
+			fprintf(stderr, " %s", argv[j]);
+		fputc('\n', stderr);
+		status = ch_code_exit_status(CH_INTERRUPTED);
+	} else if (stop_requested && status == 0) {
+		fprintf(stderr, "ctihub: interrupted after the input was read; everything is "
+				"committed\n");
+	}
 
 out:
 	store_close(st);

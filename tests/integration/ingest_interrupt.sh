@@ -73,4 +73,30 @@ else
 	fail "ingest finished before any batch could be observed"
 fi
 
+# SIGINT between two files: the file being read is finished, the ones after
+# it are not started, and the ingest exits 130. The second file is
+# standard input, which stays open for three seconds, so the signal arrives
+# while the ingest waits for it.
+rm -f "$CTIHUB_DB"*
+ctihub init >/dev/null
+printf 'first.interrupt-test.net\n' >"$TEST_DIR/first.txt"
+printf 'third.interrupt-test.net\n' >"$TEST_DIR/third.txt"
+(sleep 3; printf 'second.interrupt-test.net\n') |
+	"$CTIHUB_BIN" ingest --format list --source files "$TEST_DIR/first.txt" - \
+		"$TEST_DIR/third.txt" >"$TEST_DIR/out" 2>"$TEST_DIR/err" &
+pid=$!
+for i in $(seq 1 40); do
+	grep -q 'first.txt:' "$TEST_DIR/out" && break
+	sleep 0.05
+done
+kill -INT "$pid"
+wait "$pid"
+check_eq "SIGINT between files exits 130" 130 "$?"
+check_contains "files not started are named" \
+	"interrupted; not ingested: $TEST_DIR/third.txt" "$(cat "$TEST_DIR/err")"
+check_eq "the first file is stored" 1 \
+	"$(sql "SELECT COUNT(*) FROM indicators WHERE value = 'first.interrupt-test.net'")"
+check_eq "the file after the signal is not" 0 \
+	"$(sql "SELECT COUNT(*) FROM indicators WHERE value = 'third.interrupt-test.net'")"
+
 finish
