@@ -77,6 +77,11 @@ enum ch_code cli_check_name(const char *what, const char *name, struct ch_error 
 enum ch_code cli_audit(struct store *st, const char *action, const char *object_kind,
 		       int64_t object_id, const char *detail, struct ch_error *err);
 
+/* Returns s as a JSON string. Where s is not valid UTF-8, each invalid
+ * byte becomes U+FFFD, so that the field is kept: json_string would
+ * return NULL and the field would go missing. */
+struct json_t *cli_json_text(const char *s);
+
 int cmd_init(int argc, char **argv);
 int cmd_org(int argc, char **argv);
 int cmd_serve(int argc, char **argv);

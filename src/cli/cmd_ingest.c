@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "ingest/ingest.h"
 #include "util/timeutil.h"
+#include "util/utf8.h"
 
 /* Inputs at least this large get a progress bar on a terminal. */
 #define PROGRESS_MIN_BYTES ((size_t)4 * 1024 * 1024)
@@ -135,9 +136,21 @@ int cmd_ingest(int argc, char **argv)
 			if (ingest_format_parse(optarg, &opt.format, &err) != CH_OK)
 				return cli_usage_error("ingest", "%s", err.message);
 			break;
-		case 's':
+		case 's': {
+			char shown[sizeof(((struct ingest_summary *)0)->source)];
+			size_t len = strlen(optarg);
+
+			if (len >= sizeof(shown))
+				return cli_usage_error("ingest", "invalid --source: %zu bytes, the "
+							 "maximum is %zu; use a shorter name",
+						       len, sizeof(shown) - 1);
+			memcpy(shown, optarg, len + 1);
+			if (utf8_mask_unprintable(shown, len))
+				return cli_usage_error("ingest", "invalid --source '%s': use UTF-8 text "
+							 "without control characters", shown);
 			opt.source = optarg;
 			break;
+		}
 		case 't':
 			if (tlp_parse(optarg, &opt.tlp, &err) != CH_OK)
 				return cli_usage_error("ingest", "%s", err.message);

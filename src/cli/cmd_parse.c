@@ -40,10 +40,10 @@ static json_t *result_json(const char *input, enum ch_code rc, const struct ioc 
 {
 	json_t *obj = json_object();
 
-	json_object_set_new(obj, "input", json_string(input));
+	json_object_set_new(obj, "input", cli_json_text(input));
 	if (rc != CH_OK) {
 		json_object_set_new(obj, "type", json_string("invalid"));
-		json_object_set_new(obj, "error", json_string(err->message));
+		json_object_set_new(obj, "error", cli_json_text(err->message));
 		return obj;
 	}
 	json_object_set_new(obj, "type", json_string(ioc_type_name(ioc->type)));

@@ -62,9 +62,9 @@ static json_t *indicator_json(const char *input, const struct store_indicator *i
 
 	time_format_iso(ind->first_seen, first, sizeof(first));
 	time_format_iso(ind->last_seen, last, sizeof(last));
-	json_object_set_new(obj, "input", json_string(input));
+	json_object_set_new(obj, "input", cli_json_text(input));
 	json_object_set_new(obj, "type", json_string(ioc_type_name(ind->type)));
-	json_object_set_new(obj, "value", json_string(ind->value));
+	json_object_set_new(obj, "value", cli_json_text(ind->value));
 	json_object_set_new(obj, "first_seen", json_string(first));
 	json_object_set_new(obj, "last_seen", json_string(last));
 	json_object_set_new(obj, "times_seen", json_integer(ind->times_seen));
@@ -74,7 +74,7 @@ static json_t *indicator_json(const char *input, const struct store_indicator *i
 		json_object_set_new(obj, "registrable_domain", json_string(ind->registrable));
 	json_object_set_new(obj, "report_count", json_integer((json_int_t)ind->report_count));
 	for (char **s = ind->sources; s && *s; s++)
-		json_array_append_new(sources, json_string(*s));
+		json_array_append_new(sources, cli_json_text(*s));
 	json_object_set_new(obj, "sources", sources);
 	if (ind->warnlist)
 		json_object_set_new(obj, "warninglist", json_string(ind->warnlist));

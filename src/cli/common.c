@@ -13,7 +13,9 @@
 
 #include "formats/yaml_json.h"
 #include "util/alloc.h"
+#include "util/buf.h"
 #include "util/timeutil.h"
+#include "util/utf8.h"
 
 struct cli_globals cli_globals;
 
@@ -221,4 +223,30 @@ int cli_load_scoring(struct score_config *out)
 	if (rc != CH_OK)
 		return cli_fail(rc, &err);
 	return 0;
+}
+
+json_t *cli_json_text(const char *s)
+{
+	json_t *text = json_string(s);
+	struct buf fixed;
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (text || !s)
+		return text;
+	/* Each byte becomes at most three. */
+	buf_init(&fixed, strlen(s) * 3 + 1);
+	while (*p) {
+		size_t n = *p < 0x80 ? 1 : utf8_sequence_len(p);
+
+		if (n == 0) {
+			buf_append(&fixed, "\xEF\xBF\xBD", 3);
+			p++;
+			continue;
+		}
+		buf_append(&fixed, (const char *)p, n);
+		p += n;
+	}
+	text = json_stringn(fixed.data ? fixed.data : "", fixed.len);
+	buf_free(&fixed);
+	return text;
 }

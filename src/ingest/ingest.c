@@ -20,6 +20,7 @@
 
 #include "ingest/batch.h"
 #include "util/alloc.h"
+#include "util/utf8.h"
 
 static const char *const format_names[] = {
 	[INGEST_AUTO] = "auto",
@@ -164,6 +165,8 @@ static enum ch_code ingest_data(struct store *st, const char *name, const char *
 	summary->bytes = len;
 	snprintf(summary->source, sizeof(summary->source), "%s",
 		 opt->source ? opt->source : base_name(name));
+	/* A file name need not be text, and the copy may cut a character. */
+	utf8_mask_unprintable(summary->source, strlen(summary->source));
 	summary->format = opt->format != INGEST_AUTO
 			  ? opt->format : detect_format(name, data, len, opt->warnlists);
 

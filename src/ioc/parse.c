@@ -21,37 +21,6 @@
 /* Bytes of the value quoted in an error message. */
 #define SHOWN_MAX 80
 
-/* True for the UTF-8 form of a C1 control character, U+0080 to U+009F. */
-static bool is_c1_control(const unsigned char *p, size_t n)
-{
-	return n == 2 && p[0] == 0xC2 && p[1] < 0xA0;
-}
-
-/* Replaces each control character and each byte that is not part of valid
- * UTF-8 in text[0..len) with '?', so that a message quoting raw input is
- * safe to print and to put in JSON. A NUL inside the range counts as a
- * control character. */
-static void mask_unprintable(char *text, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned char c = (unsigned char)text[i];
-		size_t n = c < 0x80 ? 1 : utf8_sequence_len((const unsigned char *)text + i);
-
-		if (c < 0x20 || c == 0x7f || n == 0 || i + n > len) {
-			text[i++] = '?';
-			continue;
-		}
-		if (is_c1_control((const unsigned char *)text + i, n)) {
-			/* A C1 control is two bytes, and both become '?'. */
-			text[i] = '?';
-			text[i + 1] = '?';
-		}
-		i += n;
-	}
-}
-
 enum ch_code ioc_reject(struct ioc_reason *reason, const char *fmt, ...)
 {
 	va_list ap;
@@ -64,7 +33,7 @@ enum ch_code ioc_reject(struct ioc_reason *reason, const char *fmt, ...)
 	va_end(ap);
 	/* vsnprintf wrote n bytes or all that fit, NULs from a %c included. */
 	if (n > 0)
-		mask_unprintable(reason->text, (size_t)n < sizeof(reason->text)
+		utf8_mask_unprintable(reason->text, (size_t)n < sizeof(reason->text)
 						     ? (size_t)n
 						     : sizeof(reason->text) - 1);
 	return CH_INVALID;
@@ -115,7 +84,7 @@ static bool bad_byte(const char *value, size_t len, struct ioc_reason *reason)
 				   u[i], u[i]);
 			return true;
 		}
-		if (is_c1_control(u + i, n)) {
+		if (utf8_is_c1_control(u + i, n)) {
 			ioc_reject(reason, "character U+%04X (a control character) is not "
 					   "allowed in an indicator", u[i + 1]);
 			return true;
@@ -477,7 +446,7 @@ static enum ch_code fail_value(struct ch_error *err, const char *value, size_t l
 		n--;
 	memcpy(shown, value, n);
 	shown[n] = '\0';
-	mask_unprintable(shown, n);
+	utf8_mask_unprintable(shown, n);
 	if (n < len) {
 		memcpy(shown + n, "...", 3);
 		n += 3;

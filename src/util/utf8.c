@@ -35,3 +35,33 @@ size_t utf8_sequence_len(const unsigned char *p)
 	}
 	return len;
 }
+
+bool utf8_is_c1_control(const unsigned char *p, size_t n)
+{
+	return n == 2 && p[0] == 0xC2 && p[1] < 0xA0;
+}
+
+bool utf8_mask_unprintable(char *text, size_t len)
+{
+	bool masked = false;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = (unsigned char)text[i];
+		size_t n = c < 0x80 ? 1 : utf8_sequence_len((const unsigned char *)text + i);
+
+		if (c < 0x20 || c == 0x7f || n == 0 || i + n > len) {
+			text[i++] = '?';
+			masked = true;
+			continue;
+		}
+		if (utf8_is_c1_control((const unsigned char *)text + i, n)) {
+			/* A C1 control is two bytes, and both become '?'. */
+			text[i] = '?';
+			text[i + 1] = '?';
+			masked = true;
+		}
+		i += n;
+	}
+	return masked;
+}

@@ -51,4 +51,14 @@ check_contains "init with --db" "other.db ready" "$out"
 out=$(ctihub init --db "$TEST_DIR/third.db")
 check_contains "--db after the command" "third.db ready" "$out"
 
+# Bytes that are not UTF-8 never make a JSON field disappear: the input
+# is echoed with U+FFFD (EF BF BD) in their place.
+out=$(ctihub parse --json "$(printf 'http://a.com/\xff')")
+check_contains "parse --json keeps a non-UTF-8 input" \
+	"$(printf '"input": "http://a.com/\xef\xbf\xbd"')" "$out"
+check_contains "and names the byte" "byte 0xFF is not valid UTF-8" "$out"
+ctihub ingest --source "$(printf 'feed\001')" "$TEST_DIR/list.txt" >/dev/null 2>"$TEST_DIR/err"
+check_eq "--source with a control character is a usage error" 2 "$?"
+check_contains "and says why" "use UTF-8 text without control characters" "$(cat "$TEST_DIR/err")"
+
 finish
