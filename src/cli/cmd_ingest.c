@@ -182,6 +182,11 @@ int cmd_ingest(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage_error("ingest", "no FILE given (use - for standard input)");
+	for (int j = optind, dashes = 0; j < argc; j++) {
+		if (strcmp(argv[j], "-") == 0 && ++dashes > 1)
+			return cli_usage_error("ingest", "standard input ('-') is given twice; "
+						 "name it once");
+	}
 
 	status = cli_load_warnlists(&wl);
 	if (status == 0)

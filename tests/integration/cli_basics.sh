@@ -60,5 +60,6 @@ check_contains "and names the byte" "byte 0xFF is not valid UTF-8" "$out"
 ctihub ingest --source "$(printf 'feed\001')" "$TEST_DIR/list.txt" >/dev/null 2>"$TEST_DIR/err"
 check_eq "--source with a control character is a usage error" 2 "$?"
 check_contains "and says why" "use UTF-8 text without control characters" "$(cat "$TEST_DIR/err")"
+check_status "standard input twice" 2 ctihub ingest - -
 
 finish
