@@ -24,6 +24,7 @@
 
 #include "ioc/ioc_internal.h"
 #include "util/alloc.h"
+#include "util/utf8.h"
 
 struct scanner {
 	const char *t; /* refanged text, NUL-terminated */
@@ -63,23 +64,18 @@ static size_t utf8_char(const unsigned char *s, size_t avail, bool *delimiter)
 	uint32_t cp;
 	size_t len;
 
+	unsigned char seq[5] = { 0 };
+
 	*delimiter = true;
-	if (s[0] >= 0xF0 && s[0] <= 0xF4)
-		len = 4;
-	else if (s[0] >= 0xE0)
-		len = 3;
-	else if (s[0] >= 0xC2 && s[0] < 0xE0)
-		len = 2;
-	else
-		return 1;
-	if (len > avail)
+	/* Copied so that the check cannot read past the text. Overlong forms,
+	 * surrogates and bytes from 0xF5 up are invalid too. */
+	memcpy(seq, s, avail < 4 ? avail : 4);
+	len = utf8_sequence_len(seq);
+	if (len < 2)
 		return 1;
 	cp = s[0] & (0x7F >> len);
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 1;
+	for (size_t i = 1; i < len; i++)
 		cp = (cp << 6) | (s[i] & 0x3F);
-	}
 	*delimiter = cp < 0xC0 || cp == 0xD7 || cp == 0xF7 || (cp >= 0x2000 && cp <= 0x206F) ||
 		     (cp >= 0x2190 && cp <= 0x21FF) || (cp >= 0x2500 && cp <= 0x257F) ||
 		     (cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFE30 && cp <= 0xFE4F) ||

@@ -811,6 +811,23 @@ static void test_extract_url_punctuation(void **state)
 	ioc_match_list_free(&list);
 }
 
+/* A byte that is not valid UTF-8 ends a word: a surrogate (ED A0 80), an
+ * overlong form (C0 AF) and a byte from F5 up cut the URL before them,
+ * and valid characters stay in it. */
+static void test_extract_invalid_utf8(void **state)
+{
+	const char *text = "see http://a.com/p\xed\xa0\x80q, http://c.com/x\xc0\xafz, "
+			   "http://d.com/y\xf5z and http://e.com/caf\xc3\xa9 ok";
+	struct ioc_match_list list = extract(text);
+
+	(void)state;
+	expect_match(&list, 0, IOC_URL, "http://a.com/p");
+	expect_match(&list, 2, IOC_URL, "http://c.com/x");
+	expect_match(&list, 4, IOC_URL, "http://d.com/y");
+	expect_match(&list, 6, IOC_URL, "http://e.com/caf\xc3\xa9");
+	ioc_match_list_free(&list);
+}
+
 static void test_extract_too_large(void **state)
 {
 	struct ioc_match_list list;
@@ -925,6 +942,7 @@ int main(void)
 		cmocka_unit_test(test_extract_other_types),
 		cmocka_unit_test(test_extract_offsets_original),
 		cmocka_unit_test(test_extract_url_punctuation),
+		cmocka_unit_test(test_extract_invalid_utf8),
 		cmocka_unit_test(test_extract_too_large),
 		cmocka_unit_test(test_extract_analyst_notes),
 	};
