@@ -144,4 +144,18 @@ check_eq "text values across chunks" \
 	"domain|c2.example.org|1 domain|evil-one.example.com|1 md5|d41d8cd98f00b204e9800998ecf8427e|1 url|http://c2.example.org/gate.php|1 url|http://hidden.example.net/x|1" \
 	"$(sqlite3 "$db" "SELECT type, value, times_seen FROM indicators ORDER BY type, value" | tr '\n' ' ' | sed 's/ $//')"
 
+# A line longer than a chunk is extracted whole: a value across byte
+# 262,144 of a one-line text, and "ASN 13335" across it, stay intact.
+line="$TEST_DIR/one-line.txt"
+{
+	head -c 262130 /dev/zero | tr '\0' 'x'
+	printf ' split-here.example.com ASN 13335 '
+	head -c 50000 /dev/zero | tr '\0' 'y'
+} >"$line"
+db="$TEST_DIR/one-line.db"
+ctihub --db "$db" init >/dev/null
+ctihub --db "$db" ingest --format text --source line "$line" >/dev/null
+check_eq "values across byte 262144 of one line" "AS13335 split-here.example.com" \
+	"$(sqlite3 "$db" "SELECT group_concat(value, ' ') FROM (SELECT value FROM indicators ORDER BY value)")"
+
 finish
