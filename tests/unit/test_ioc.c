@@ -828,6 +828,28 @@ static void test_extract_invalid_utf8(void **state)
 	ioc_match_list_free(&list);
 }
 
+/* A run of URL characters too long for a URL yields no URL, whichever
+ * of its "://" the scanner tries, and the words around it still count. */
+static void test_extract_long_url_run(void **state)
+{
+	size_t reps = 3000;
+	char *text = xmalloc(64 + 2 * reps);
+	size_t n = (size_t)sprintf(text, "x http://a.com/");
+	struct ioc_match_list list;
+
+	(void)state;
+	for (size_t i = 0; i < reps; i++)
+		n += (size_t)sprintf(text + n, i == 0 ? "http://b.com/," : "y,");
+	strcpy(text + n, " and evil.example.org");
+	list = extract(text);
+	assert_int_equal(list.count, 3);
+	expect_match(&list, 0, IOC_DOMAIN, "a.com");
+	expect_match(&list, 1, IOC_DOMAIN, "b.com");
+	expect_match(&list, 2, IOC_DOMAIN, "evil.example.org");
+	ioc_match_list_free(&list);
+	free(text);
+}
+
 static void test_extract_too_large(void **state)
 {
 	struct ioc_match_list list;
@@ -943,6 +965,7 @@ int main(void)
 		cmocka_unit_test(test_extract_offsets_original),
 		cmocka_unit_test(test_extract_url_punctuation),
 		cmocka_unit_test(test_extract_invalid_utf8),
+		cmocka_unit_test(test_extract_long_url_run),
 		cmocka_unit_test(test_extract_too_large),
 		cmocka_unit_test(test_extract_analyst_notes),
 	};
