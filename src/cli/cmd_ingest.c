@@ -95,6 +95,16 @@ static void on_progress(void *ctx, size_t done, size_t total)
 		fputc('\n', stderr);
 }
 
+/* Copies path for display, "stdin" for "-", with control characters and
+ * bytes that are not UTF-8 as '?', so that a file name cannot send escape
+ * sequences to the terminal. Returns out. */
+static const char *shown_path(const char *path, char *out, size_t size)
+{
+	snprintf(out, size, "%s", strcmp(path, "-") == 0 ? "stdin" : path);
+	utf8_mask_unprintable(out, strlen(out));
+	return out;
+}
+
 static void print_summary(const char *path, const struct ingest_summary *s)
 {
 	printf("%s: %zu values read as %s", path, s->values, ingest_format_name(s->format));
@@ -140,6 +150,9 @@ int cmd_ingest(int argc, char **argv)
 			char shown[sizeof(((struct ingest_summary *)0)->source)];
 			size_t len = strlen(optarg);
 
+			if (len == 0)
+				return cli_usage_error("ingest", "invalid --source: empty; give a name "
+							 "or leave the option out");
 			if (len >= sizeof(shown))
 				return cli_usage_error("ingest", "invalid --source: %zu bytes, the "
 							 "maximum is %zu; use a shorter name",
@@ -233,10 +246,12 @@ int cmd_ingest(int argc, char **argv)
 			if (cli_audit(st, "ingest", "report", summary.report_id, detail, &audit_err) !=
 			    CH_OK)
 				fprintf(stderr, "ctihub: %s: the audit entry was not written: %s\n",
-					argv[i], audit_err.message);
+					shown_path(argv[i], detail, sizeof(detail)), audit_err.message);
 		}
 		if (rc == CH_OK || rc == CH_INTERRUPTED) {
-			print_summary(strcmp(argv[i], "-") == 0 ? "stdin" : argv[i], &summary);
+			char shown[4096];
+
+			print_summary(shown_path(argv[i], shown, sizeof(shown)), &summary);
 			total_values += summary.values;
 			total_new += summary.new_indicators;
 			total_invalid += summary.invalid;
@@ -261,8 +276,11 @@ int cmd_ingest(int argc, char **argv)
 	 * and the files not started must not pass for ingested. */
 	if (stop_requested && i < argc) {
 		fprintf(stderr, "ctihub: interrupted; not ingested:");
-		for (int j = i; j < argc; j++)
-			fprintf(stderr, " %s", argv[j]);
+		for (int j = i; j < argc; j++) {
+			char shown[4096];
+
+			fprintf(stderr, " %s", shown_path(argv[j], shown, sizeof(shown)));
+		}
 		fputc('\n', stderr);
 		status = ch_code_exit_status(CH_INTERRUPTED);
 	} else if (stop_requested && status == 0) {

@@ -163,9 +163,17 @@ static enum ch_code ingest_data(struct store *st, const char *name, const char *
 
 	memset(summary, 0, sizeof(*summary));
 	summary->bytes = len;
-	snprintf(summary->source, sizeof(summary->source), "%s",
-		 opt->source ? opt->source : base_name(name));
-	/* A file name need not be text, and the copy may cut a character. */
+	const char *source = opt->source ? opt->source : base_name(name);
+	size_t cut = strlen(source);
+
+	/* A long file name is cut at a character boundary. */
+	if (cut >= sizeof(summary->source)) {
+		cut = sizeof(summary->source) - 1;
+		while (cut > 0 && ((unsigned char)source[cut] & 0xC0) == 0x80)
+			cut--;
+	}
+	memcpy(summary->source, source, cut);
+	summary->source[cut] = '\0';
 	utf8_mask_unprintable(summary->source, strlen(summary->source));
 	summary->format = opt->format != INGEST_AUTO
 			  ? opt->format : detect_format(name, data, len, opt->warnlists);
@@ -257,12 +265,17 @@ enum ch_code ingest_path(struct store *st, const char *path, const struct ingest
 			 struct ingest_summary *summary, struct ch_error *err)
 {
 	bool is_stdin = strcmp(path, "-") == 0;
-	const char *name = is_stdin ? "stdin" : path;
+	char shown[4096];
+	const char *name = is_stdin ? "stdin" : shown;
 	struct stat sb;
 	void *map = NULL;
 	enum ch_code rc;
 	int fd = -1;
 
+	/* Messages and the source name show the path with control characters
+	 * and bytes that are not UTF-8 as '?'. */
+	snprintf(shown, sizeof(shown), "%s", path);
+	utf8_mask_unprintable(shown, strlen(shown));
 	if (is_stdin) {
 		rc = spool_stdin(&fd, err);
 		if (rc != CH_OK)
@@ -270,7 +283,7 @@ enum ch_code ingest_path(struct store *st, const char *path, const struct ingest
 	} else {
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
-			return ch_fail(err, CH_IO, "cannot open '%s': %s", path, strerror(errno));
+			return ch_fail(err, CH_IO, "cannot open '%s': %s", name, strerror(errno));
 	}
 
 	if (fstat(fd, &sb) < 0) {

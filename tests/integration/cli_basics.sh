@@ -61,5 +61,6 @@ ctihub ingest --source "$(printf 'feed\001')" "$TEST_DIR/list.txt" >/dev/null 2>
 check_eq "--source with a control character is a usage error" 2 "$?"
 check_contains "and says why" "use UTF-8 text without control characters" "$(cat "$TEST_DIR/err")"
 check_status "standard input twice" 2 ctihub ingest - -
+check_status "empty --source" 2 ctihub ingest --source '' "$TEST_DIR/list.txt"
 
 finish
