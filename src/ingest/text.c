@@ -6,10 +6,10 @@
  * The text is extracted in chunks that end at a line break, because each
  * match the extractor lists costs about 4 KB until it is stored: a whole
  * 34 MB text of 800,000 distinct values took 3.8 GB at once. A line longer
- * than a chunk is extracted whole. A value is
- * stored once per text, at its first top-level match in any chunk, and a
- * host that some chunk names on its own is stored as well, as when the
- * whole text is extracted in one pass.
+ * than a chunk is extracted whole. A value is stored once per text, at its
+ * first top-level match in any chunk, and a host that some chunk names on
+ * its own is stored as well, as when the whole text is extracted in one
+ * pass.
  */
 #include <stdlib.h>
 #include <string.h>
