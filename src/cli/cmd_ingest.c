@@ -248,7 +248,7 @@ int cmd_ingest(int argc, char **argv)
 				fprintf(stderr, "ctihub: %s: the audit entry was not written: %s\n",
 					shown_path(argv[i], detail, sizeof(detail)), audit_err.message);
 		}
-		if (rc == CH_OK || rc == CH_INTERRUPTED) {
+		if (rc == CH_OK || (rc == CH_INTERRUPTED && summary.report_id > 0)) {
 			char shown[4096];
 
 			print_summary(shown_path(argv[i], shown, sizeof(shown)), &summary);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -225,8 +226,12 @@ enum ch_code ingest_buffer(struct store *st, const char *name, const char *data,
 }
 
 /* Copies standard input into an anonymous temporary file so it can be
- * mapped and hashed like any other input. */
-static enum ch_code spool_stdin(int *fd_out, struct ch_error *err)
+ * mapped and hashed like any other input. It waits for input at most
+ * STDIN_POLL_MS at a time, so that a signal that sets *stop ends the wait
+ * even when the writer of a pipe keeps it open. */
+#define STDIN_POLL_MS 100
+
+static enum ch_code spool_stdin(int *fd_out, volatile sig_atomic_t *stop, struct ch_error *err)
 {
 	const char *dir = getenv("TMPDIR");
 	char path[4096];
@@ -242,7 +247,21 @@ static enum ch_code spool_stdin(int *fd_out, struct ch_error *err)
 			       dir && *dir ? dir : "/tmp", strerror(errno));
 	unlink(path);
 
-	while ((n = read(STDIN_FILENO, chunk, sizeof(chunk))) != 0) {
+	for (;;) {
+		struct pollfd ready = { .fd = STDIN_FILENO, .events = POLLIN };
+
+		if (stop && *stop) {
+			close(fd);
+			return ch_fail(err, CH_INTERRUPTED, "standard input was interrupted before "
+							    "its end, and nothing from it was stored");
+		}
+		int waited = poll(&ready, 1, STDIN_POLL_MS);
+
+		if (waited == 0 || (waited < 0 && errno == EINTR))
+			continue;
+		n = read(STDIN_FILENO, chunk, sizeof(chunk));
+		if (n == 0)
+			break;
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 || write(fd, chunk, (size_t)n) != n) {
@@ -272,12 +291,13 @@ enum ch_code ingest_path(struct store *st, const char *path, const struct ingest
 	enum ch_code rc;
 	int fd = -1;
 
+	memset(summary, 0, sizeof(*summary));
 	/* Messages and the source name show the path with control characters
 	 * and bytes that are not UTF-8 as '?'. */
 	snprintf(shown, sizeof(shown), "%s", path);
 	utf8_mask_unprintable(shown, strlen(shown));
 	if (is_stdin) {
-		rc = spool_stdin(&fd, err);
+		rc = spool_stdin(&fd, opt->stop, err);
 		if (rc != CH_OK)
 			return rc;
 	} else {

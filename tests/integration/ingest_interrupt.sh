@@ -99,4 +99,24 @@ check_eq "the first file is stored" 1 \
 check_eq "the file after the signal is not" 0 \
 	"$(sql "SELECT COUNT(*) FROM indicators WHERE value = 'third.interrupt-test.net'")"
 
+# SIGINT while standard input waits for more: a pipe whose writer stays
+# open does not hold the ingest, and nothing from that input is stored.
+rm -f "$CTIHUB_DB"*
+ctihub init >/dev/null
+mkfifo "$TEST_DIR/stdin.fifo"
+(printf 'piped.interrupt-test.net\n'; sleep 30) >"$TEST_DIR/stdin.fifo" &
+writer=$!
+"$CTIHUB_BIN" ingest --format list --source pipe - <"$TEST_DIR/stdin.fifo" \
+	>"$TEST_DIR/out" 2>"$TEST_DIR/err" &
+pid=$!
+sleep 0.5
+kill -INT "$pid"
+wait "$pid"
+check_eq "SIGINT while stdin waits exits 130" 130 "$?"
+kill "$writer" 2>/dev/null
+wait "$writer" 2>/dev/null
+check_contains "and says nothing from it was stored" "nothing from it was stored" \
+	"$(cat "$TEST_DIR/err")"
+check_eq "nothing from stdin is stored" 0 "$(sql 'SELECT COUNT(*) FROM indicators')"
+
 finish
