@@ -73,10 +73,10 @@ else
 	fail "ingest finished before any batch could be observed"
 fi
 
-# SIGINT between two files: the file being read is finished, the ones after
-# it are not started, and the ingest exits 130. The second file is
-# standard input, which stays open for three seconds, so the signal arrives
-# while the ingest waits for it.
+# SIGINT during the second of three inputs: the first stays stored, the
+# third is not started, and the ingest exits 130 and names it. The second
+# is standard input, which stays open for three seconds, so the signal
+# arrives while the ingest waits for it.
 rm -f "$CTIHUB_DB"*
 ctihub init >/dev/null
 printf 'first.interrupt-test.net\n' >"$TEST_DIR/first.txt"
