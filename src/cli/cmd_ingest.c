@@ -100,9 +100,7 @@ static void on_progress(void *ctx, size_t done, size_t total)
  * sequences to the terminal. Returns out. */
 static const char *shown_path(const char *path, char *out, size_t size)
 {
-	snprintf(out, size, "%s", strcmp(path, "-") == 0 ? "stdin" : path);
-	utf8_mask_unprintable(out, strlen(out));
-	return out;
+	return utf8_masked_copy(out, size, strcmp(path, "-") == 0 ? "stdin" : path);
 }
 
 static void print_summary(const char *path, const struct ingest_summary *s)
@@ -273,7 +271,7 @@ int cmd_ingest(int argc, char **argv)
 		printf("total: %zu values, %zu new indicators, %zu invalid\n", total_values, total_new,
 		       total_invalid);
 	/* A signal that arrives between two files stops before the next one,
-	 * and the files not started must not pass for ingested. */
+	 * so the files not started are named and the exit status is 130. */
 	if (stop_requested && i < argc) {
 		fprintf(stderr, "ctihub: interrupted; not ingested:");
 		for (int j = i; j < argc; j++) {

@@ -294,8 +294,7 @@ enum ch_code ingest_path(struct store *st, const char *path, const struct ingest
 	memset(summary, 0, sizeof(*summary));
 	/* Messages and the source name show the path with control characters
 	 * and bytes that are not UTF-8 as '?'. */
-	snprintf(shown, sizeof(shown), "%s", path);
-	utf8_mask_unprintable(shown, strlen(shown));
+	utf8_masked_copy(shown, sizeof(shown), path);
 	if (is_stdin) {
 		rc = spool_stdin(&fd, opt->stop, err);
 		if (rc != CH_OK)

@@ -68,13 +68,9 @@ static size_t utf8_char(const unsigned char *s, size_t avail, bool *delimiter)
 	uint32_t cp;
 	size_t len;
 
-	unsigned char seq[5] = { 0 };
-
 	*delimiter = true;
-	/* Copied so that the check cannot read past the text. Overlong forms,
-	 * surrogates and bytes from 0xF5 up are invalid too. */
-	memcpy(seq, s, avail < 4 ? avail : 4);
-	len = utf8_sequence_len(seq);
+	/* Overlong forms, surrogates and bytes from 0xF5 up are invalid too. */
+	len = utf8_sequence_len_within(s, avail);
 	if (len < 2)
 		return 1;
 	cp = s[0] & (0x7F >> len);

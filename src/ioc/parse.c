@@ -63,7 +63,6 @@ static bool bad_byte(const char *value, size_t len, struct ioc_reason *reason)
 	size_t i = 0;
 
 	while (i < len) {
-		unsigned char seq[5] = { 0 };
 		size_t n;
 
 		if (u[i] < 0x80) {
@@ -75,10 +74,8 @@ static bool bad_byte(const char *value, size_t len, struct ioc_reason *reason)
 			i++;
 			continue;
 		}
-		/* Copied so that utf8_sequence_len cannot read past the value. */
-		memcpy(seq, u + i, len - i < 4 ? len - i : 4);
-		n = utf8_sequence_len(seq);
-		if (n == 0 || n > len - i) {
+		n = utf8_sequence_len_within(u + i, len - i);
+		if (n == 0) {
 			ioc_reject(reason, "byte 0x%02X is not valid UTF-8 (convert the input to "
 					   "UTF-8; in a URL, percent-encode it as %%%02X)",
 				   u[i], u[i]);

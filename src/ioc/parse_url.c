@@ -11,7 +11,6 @@
 #include <strings.h>
 
 #include "ioc/ioc_internal.h"
-#include "util/utf8.h"
 
 /* Accepted schemes; port 0 means the scheme has no default port to drop. */
 static const struct {
@@ -227,18 +226,6 @@ enum ch_code ioc_parse_url(const char *value, size_t len, struct ioc *out,
 		return ioc_reject(reason, "URL is longer than %d bytes", IOC_VALUE_MAX - 1);
 
 	w.data[w.len] = '\0';
-	/* Kept byte for byte, the path must still be text, because JSON and
-	 * STIX cannot carry other bytes. */
-	for (size_t i = 0; i < w.len;) {
-		unsigned char c = (unsigned char)w.data[i];
-		size_t n = c < 0x80 ? 1 : utf8_sequence_len((const unsigned char *)w.data + i);
-
-		if (n == 0)
-			return ioc_reject(reason, "URL contains byte 0x%02X, which is not valid "
-						  "UTF-8; percent-encode it as %%%02X",
-					  c, c);
-		i += n;
-	}
 	out->value_len = w.len;
 	out->type = IOC_URL;
 	return CH_OK;

@@ -3,6 +3,9 @@
  */
 #include "util/utf8.h"
 
+#include <stdio.h>
+#include <string.h>
+
 size_t utf8_sequence_len(const unsigned char *p)
 {
 	unsigned char lo = 0x80, hi = 0xbf;
@@ -36,6 +39,19 @@ size_t utf8_sequence_len(const unsigned char *p)
 	return len;
 }
 
+size_t utf8_sequence_len_within(const unsigned char *p, size_t avail)
+{
+	unsigned char seq[5] = { 0 };
+	size_t len;
+
+	if (avail == 0)
+		return 0;
+	/* A copy ends in NULs, at which utf8_sequence_len stops. */
+	memcpy(seq, p, avail < 4 ? avail : 4);
+	len = utf8_sequence_len(seq);
+	return len <= avail ? len : 0;
+}
+
 bool utf8_is_c1_control(const unsigned char *p, size_t n)
 {
 	return n == 2 && p[0] == 0xC2 && p[1] < 0xA0;
@@ -48,9 +64,9 @@ bool utf8_mask_unprintable(char *text, size_t len)
 
 	while (i < len) {
 		unsigned char c = (unsigned char)text[i];
-		size_t n = c < 0x80 ? 1 : utf8_sequence_len((const unsigned char *)text + i);
+		size_t n = utf8_sequence_len_within((const unsigned char *)text + i, len - i);
 
-		if (c < 0x20 || c == 0x7f || n == 0 || i + n > len) {
+		if (c < 0x20 || c == 0x7f || n == 0) {
 			text[i++] = '?';
 			masked = true;
 			continue;
@@ -64,4 +80,11 @@ bool utf8_mask_unprintable(char *text, size_t len)
 		i += n;
 	}
 	return masked;
+}
+
+const char *utf8_masked_copy(char *out, size_t size, const char *s)
+{
+	snprintf(out, size, "%s", s);
+	utf8_mask_unprintable(out, strlen(out));
+	return out;
 }

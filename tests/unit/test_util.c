@@ -20,6 +20,7 @@
 #include "util/json_out.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "util/utf8.h"
 
 static void buf_grows_to_max(void **state)
 {
@@ -245,6 +246,28 @@ static void json_out_matches_jansson(void **state)
 	buf_free(&b);
 }
 
+static void utf8_len_within_stops_at_avail(void **state)
+{
+	const unsigned char euro[] = { 0xE2, 0x82, 0xAC };
+
+	(void)state;
+	assert_int_equal(utf8_sequence_len_within(euro, 3), 3);
+	assert_int_equal(utf8_sequence_len_within(euro, 2), 0);
+	assert_int_equal(utf8_sequence_len_within((const unsigned char *)"a", 1), 1);
+	assert_int_equal(utf8_sequence_len_within(euro, 0), 0);
+}
+
+static void utf8_mask_replaces_bad_bytes(void **state)
+{
+	char text[] = "a\001b\xC2\x9B\xFF\xE2\x82\xAC";
+	char out[8];
+
+	(void)state;
+	assert_true(utf8_mask_unprintable(text, strlen(text)));
+	assert_string_equal(text, "a?b???\xE2\x82\xAC");
+	assert_string_equal(utf8_masked_copy(out, sizeof(out), "x\033[1m"), "x?[1m");
+}
+
 static void json_out_replaces_invalid_utf8(void **state)
 {
 	struct json_out out;
@@ -424,6 +447,8 @@ int main(void)
 		cmocka_unit_test(tlp_names_round_trip),
 		cmocka_unit_test(tlp_accepts_white_and_prefix),
 		cmocka_unit_test(json_out_matches_jansson),
+		cmocka_unit_test(utf8_len_within_stops_at_avail),
+		cmocka_unit_test(utf8_mask_replaces_bad_bytes),
 		cmocka_unit_test(json_out_replaces_invalid_utf8),
 		cmocka_unit_test(json_out_reports_errors),
 		cmocka_unit_test(json_compact_matches_round_trip),
