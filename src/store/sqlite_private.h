@@ -126,10 +126,11 @@ void store_sqlite_restore_foreign_keys(struct store *st);
 
 /* Prepares the ingest statements; called from store_open. */
 enum ch_code store_sqlite_prepare_ingest(struct store *st, struct ch_error *err);
-/* Finalizes them and frees the work arrays; called from store_close. */
+/* Finalizes them and frees the work arrays. store_close calls it. */
 void store_sqlite_finalize_ingest(struct store *st);
 /* Frees the work arrays that store_sightings_add keeps between the batches
- * of a bulk load; called from store_bulk_end. */
+ * of a bulk load. store_bulk_end calls it, and store_sightings_add outside
+ * a bulk load. */
 void store_sqlite_free_ingest_arrays(struct store *st);
 
 #endif
