@@ -120,6 +120,18 @@ struct ioc_match_list {
 void ioc_match_list_init(struct ioc_match_list *list);
 void ioc_match_list_free(struct ioc_match_list *list);
 
+/* A set of (type, canonical value) pairs, for a caller that extracts a
+ * text in parts and lists each value once across them. Ownership:
+ * ioc_value_set_new returns an owned set, and ioc_value_set_free(NULL) is
+ * a no-op. */
+struct ioc_value_set;
+
+struct ioc_value_set *ioc_value_set_new(void);
+void ioc_value_set_free(struct ioc_value_set *set);
+/* Adds the type and value of ioc. Returns false when the set contains
+ * them already. */
+bool ioc_value_set_add(struct ioc_value_set *set, const struct ioc *ioc);
+
 /*
  * Finds every indicator in an analyst write-up or chat message. Each
  * canonical value is listed once, at its first occurrence, in text order.

@@ -111,3 +111,32 @@ bool ioc_table_find(const struct ioc_table *table, const void *key, size_t len, 
 	*value = slot->value;
 	return true;
 }
+
+/* The key is the type byte followed by the value, as extraction keys it. */
+struct ioc_value_set {
+	struct ioc_table table;
+	char key[IOC_VALUE_MAX + 1];
+};
+
+struct ioc_value_set *ioc_value_set_new(void)
+{
+	struct ioc_value_set *set = xcalloc(1, sizeof(*set));
+
+	ioc_table_init(&set->table);
+	return set;
+}
+
+void ioc_value_set_free(struct ioc_value_set *set)
+{
+	if (!set)
+		return;
+	ioc_table_free(&set->table);
+	free(set);
+}
+
+bool ioc_value_set_add(struct ioc_value_set *set, const struct ioc *ioc)
+{
+	set->key[0] = (char)ioc->type;
+	memcpy(set->key + 1, ioc->value, ioc->value_len);
+	return ioc_table_insert(&set->table, set->key, ioc->value_len + 1, 0, NULL);
+}

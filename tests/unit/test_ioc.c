@@ -850,6 +850,20 @@ static void test_extract_long_url_run(void **state)
 	free(text);
 }
 
+static void test_value_set_once(void **state)
+{
+	struct ioc_value_set *set = ioc_value_set_new();
+	struct ioc domain = { .type = IOC_DOMAIN, .value = "a.com", .value_len = 5 };
+	struct ioc url = { .type = IOC_URL, .value = "a.com", .value_len = 5 };
+
+	(void)state;
+	assert_true(ioc_value_set_add(set, &domain));
+	assert_false(ioc_value_set_add(set, &domain));
+	assert_true(ioc_value_set_add(set, &url));
+	ioc_value_set_free(set);
+	ioc_value_set_free(NULL);
+}
+
 static void test_extract_too_large(void **state)
 {
 	struct ioc_match_list list;
@@ -966,6 +980,7 @@ int main(void)
 		cmocka_unit_test(test_extract_url_punctuation),
 		cmocka_unit_test(test_extract_invalid_utf8),
 		cmocka_unit_test(test_extract_long_url_run),
+		cmocka_unit_test(test_value_set_once),
 		cmocka_unit_test(test_extract_too_large),
 		cmocka_unit_test(test_extract_analyst_notes),
 	};
